@@ -1,0 +1,65 @@
+# Tingjian: `make run` and `make test` work on a fresh machine with nothing installed by hand.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# A Python >= 3.12: on PATH first, then pyenv's and uv's installs (not on PATH here).
+PYTHON ?= $(shell for c in python3.14 python3.13 python3.12 python3 \
+	$$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 /root/.pyenv/versions/3.1[2-9]*/bin/python3 \
+	$$HOME/.local/share/uv/python/cpython-3.1[2-9]*/bin/python3 /usr/local/bin/python3.1[2-9]; do \
+	  p=$$(command -v $$c 2>/dev/null) || continue; \
+	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; \
+	done)
+
+.PHONY: run test test-browser lint typecheck messages venv migrate demo clean serve
+
+$(BIN)/python:
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "Tingjian needs Python 3.12 or newer and none was found."; \
+	  echo "Install one, e.g. 'apt-get install python3.12 python3.12-venv' or 'pyenv install 3.12',"; \
+	  echo "or point at it: make PYTHON=/path/to/python3.12 run"; exit 1; fi
+	@echo "Creating $(VENV) with $(PYTHON)"
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+messages: $(STAMP)
+	@cd tingjian && ../$(BIN)/tingjian compilemessages --ignore=.venv -v 0
+
+migrate: messages
+	$(BIN)/tingjian migrate --no-input -v 0
+
+demo: migrate
+	$(BIN)/tingjian demo
+
+# Serves http://127.0.0.1:8000 and runs the task worker; Ctrl-C stops both.
+run: demo
+	@$(BIN)/tingjian collectstatic --no-input -v 0
+	@echo "Tingjian is at http://127.0.0.1:8000  (demo logins are printed above; Ctrl-C stops)"
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(BIN)/tingjian worker & \
+	  $(BIN)/tingjian runserver 127.0.0.1:8000 & \
+	  wait
+
+test: messages
+	$(BIN)/python -m pytest -q
+
+test-browser: messages
+	$(BIN)/python -m pytest -q -m browser
+
+lint: $(STAMP)
+	$(BIN)/ruff check tingjian
+	$(BIN)/lint-imports
+
+typecheck: $(STAMP)
+	$(BIN)/mypy tingjian
+
+clean:
+	rm -rf $(VENV) staticfiles

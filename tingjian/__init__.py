@@ -1,0 +1,1 @@
+"""Tingjian (聽見): complaint management and social CRM."""

@@ -1,0 +1,139 @@
+"""Reading cases: every query a view or endpoint needs, scoped to what the user may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from tingjian.audit.models import AuditEvent
+from tingjian.org.selectors import department_ids
+
+from .models import Case, Message, Note, Stage
+from .permissions import visible_cases
+
+SCOPES = ("mine", "departments", "all")
+
+
+@dataclass
+class CaseFilters:
+    """What the case list and the API can filter on; each has an index behind it."""
+
+    scope: str = "departments"
+    stage: str = ""
+    severity: int | None = None
+    department: str = ""
+    branch: str = ""
+    channel: str = ""
+    assignee: str = ""
+    category: str = ""
+    safety: bool | None = None
+    opened_from: date | None = None
+    opened_to: date | None = None
+    q: str = ""
+    open_only: bool = False
+
+
+def case_list(user: Any, filters: CaseFilters | None = None) -> QuerySet[Case]:
+    f = filters or CaseFilters()
+    qs = visible_cases(user).select_related(
+        "customer", "category", "category__parent", "branch", "department", "assignee"
+    )
+    if f.scope == "mine":
+        qs = qs.filter(assignee=user)
+    elif f.scope == "departments":
+        qs = qs.filter(department_id__in=department_ids(user))
+    if f.stage:
+        qs = qs.filter(stage=f.stage)
+    if f.open_only:
+        qs = qs.exclude(stage=Stage.CLOSED)
+    if f.severity:
+        qs = qs.filter(severity=f.severity)
+    if f.department:
+        qs = qs.filter(department__code=f.department)
+    if f.branch:
+        qs = qs.filter(branch__code=f.branch)
+    if f.channel:
+        qs = qs.filter(origin_channel=f.channel)
+    if f.category:
+        qs = qs.filter(Q(category__code=f.category) | Q(category__parent__code=f.category))
+    if f.assignee == "none":
+        qs = qs.filter(assignee__isnull=True)
+    elif f.assignee:
+        qs = qs.filter(assignee__username=f.assignee)
+    if f.safety is not None:
+        qs = qs.filter(safety=f.safety)
+    tz = timezone.get_current_timezone()
+    if f.opened_from:
+        qs = qs.filter(opened_at__gte=timezone.make_aware(datetime.combine(f.opened_from, time.min), tz))
+    if f.opened_to:
+        qs = qs.filter(opened_at__lte=timezone.make_aware(datetime.combine(f.opened_to, time.max), tz))
+    if f.q:
+        text = f.q.strip()[:100]
+        qs = qs.filter(Q(number__iexact=text) | Q(subject__icontains=text) | Q(customer__display_name__icontains=text))
+    return qs.order_by("-opened_at", "-id")
+
+
+def get_case(user: Any, number: str) -> Case:
+    """The case if the user may see it; ``Case.DoesNotExist`` otherwise (never a hint it exists)."""
+    return (
+        visible_cases(user)
+        .select_related(
+            "customer", "category", "category__parent", "product", "branch", "department",
+            "team", "assignee", "root_cause", "policy", "compensation_approved_by", "created_by",
+        )
+        .get(number=number)
+    )
+
+
+def case_messages(case: Case) -> QuerySet[Message]:
+    return case.messages.select_related("author_user", "author_identity").order_by("sent_at", "id")
+
+
+def case_notes(case: Case) -> QuerySet[Note]:
+    return case.notes.select_related("author").prefetch_related("mentions").order_by("created_at", "id")
+
+
+def case_audit(case: Case) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.for_object("case", case.pk).order_by("at", "id")
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str  # "message" | "note" | "event"
+    item: Any
+
+
+def timeline(case: Case) -> list[TimelineEntry]:
+    """Messages, notes and audit events of a case, oldest first (three queries)."""
+    entries = [TimelineEntry(m.sent_at, "message", m) for m in case_messages(case)]
+    entries += [TimelineEntry(n.created_at, "note", n) for n in case_notes(case)]
+    entries += [
+        TimelineEntry(e.at, "event", e)
+        for e in case_audit(case).exclude(action__in=["case.message", "case.note"])
+    ]
+    entries.sort(key=lambda e: e.at)
+    return entries
+
+
+def customer_cases(user: Any, case: Case) -> QuerySet[Case]:
+    """Every case of this case's customer that the user may see, newest first."""
+    return (
+        visible_cases(user)
+        .filter(customer_id=case.customer_id)
+        .select_related("category", "department")
+        .order_by("-opened_at")
+    )
+
+
+def stage_counts(user: Any) -> dict[str, int]:
+    rows = visible_cases(user).values("stage").annotate(n=Count("id"))
+    return {row["stage"]: row["n"] for row in rows}
+
+
+def cases_with_links(qs: QuerySet[Case]) -> QuerySet[Case]:
+    return qs.prefetch_related(Prefetch("links_out"), Prefetch("links_in"))

@@ -1,0 +1,79 @@
+"""Roles are Django groups; what each role may do is a set of permissions, kept here.
+
+The service policy names roles by these identifiers (``agent``, ``qa``…), and the workflow
+engine checks them on the server; templates only mirror what the services allow.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(StrEnum):
+    AGENT = "agent"
+    STAFF = "staff"
+    QA = "qa"
+    MANAGER = "manager"
+    EXECUTIVE = "executive"
+    ADMIN = "admin"
+
+
+ROLE_LABELS = {
+    Role.AGENT: _("Agent"),
+    Role.STAFF: _("Department staff"),
+    Role.QA: _("QA reviewer"),
+    Role.MANAGER: _("Manager"),
+    Role.EXECUTIVE: _("Executive"),
+    Role.ADMIN: _("Administrator"),
+}
+
+# app_label.codename for every permission a role grants.
+ROLE_PERMISSIONS: dict[Role, set[str]] = {
+    Role.AGENT: {
+        "cases.view_case", "cases.add_case", "cases.change_case", "cases.add_message",
+        "cases.add_note", "customers.view_customer", "customers.add_customer",
+        "customers.change_customer",
+    },
+    Role.STAFF: {
+        "cases.view_case", "cases.change_case", "cases.add_note", "cases.add_message",
+        "customers.view_customer",
+    },
+    Role.QA: {
+        "cases.view_case", "cases.view_all_cases", "cases.add_note", "cases.qa_review",
+        "customers.view_customer",
+    },
+    Role.MANAGER: {
+        "cases.view_case", "cases.view_all_cases", "cases.add_case", "cases.change_case",
+        "cases.add_message", "cases.add_note", "cases.approve_compensation",
+        "cases.override_guards", "cases.close_as_spam", "customers.view_customer",
+        "customers.add_customer", "customers.change_customer",
+    },
+    Role.EXECUTIVE: {
+        "cases.view_case", "cases.view_all_cases", "cases.add_note", "customers.view_customer",
+    },
+    Role.ADMIN: {
+        "cases.view_case", "cases.view_all_cases", "cases.add_case", "cases.change_case",
+        "cases.add_message", "cases.add_note", "cases.override_guards", "cases.close_as_spam",
+        "cases.manage_policy", "customers.view_customer", "customers.add_customer",
+        "customers.change_customer", "org.view_department", "org.change_department",
+        "audit.view_auditevent",
+    },
+}
+
+
+def role_names(user: Any) -> set[str]:
+    """The user's roles, cached on the user object for the request."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    cached = getattr(user, "_tingjian_roles", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True)) & {r.value for r in Role}
+        user._tingjian_roles = cached
+    return cached
+
+
+def has_role(user: Any, *roles: str) -> bool:
+    return bool(role_names(user) & set(roles))
