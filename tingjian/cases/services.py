@@ -236,9 +236,14 @@ def _parse(key: str, raw: Any, case: Case) -> Any:
 
 
 def _apply_safety_rule(case: Case, values: dict[str, Any]) -> None:
-    """Personal safety is S1: flagging safety raises severity; S1 cannot be lowered under it."""
+    """Personal safety is S1: flagging safety raises severity; S1 cannot be lowered under it.
+
+    Flagging safety in the same change as a lower severity still gives S1: the safety flag
+    is the stronger signal, and erring towards urgency is the safe mistake.
+    """
     if case.safety:
-        if "severity" in values and values["severity"] not in (None, Severity.S1):
+        lowering = "severity" in values and values["severity"] not in (None, Severity.S1)
+        if lowering and values.get("safety") is not True:
             raise ValidationError(
                 {"severity": _("A personal-safety case is S1; remove the safety flag first.")}
             )
