@@ -25,7 +25,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 class MessageInline(admin.TabularInline):
     model = Message
-    fields = ["sent_at", "direction", "channel", "author_user", "body", "carries_resolution"]
+    fields = ("sent_at", "direction", "channel", "author_user", "body", "carries_resolution")
     readonly_fields = fields
     extra = 0
     can_delete = False

@@ -190,6 +190,7 @@ def _parse(key: str, raw: Any, case: Case) -> Any:
         if empty:
             return None
         user_model = get_user_model()
+        user: Any
         if isinstance(raw, user_model):
             user = raw
         else:

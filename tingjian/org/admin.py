@@ -1,8 +1,10 @@
+from typing import Any
+
 from django.contrib import admin
 
 from .models import Branch, Category, Department, Membership, Product, RootCause, StaffProfile, Team
 
-LABELS = ["code", "name_zh_hant", "name_zh_hans", "name_en", "is_active"]
+LABELS: list[Any] = ["code", "name_zh_hant", "name_zh_hans", "name_en", "is_active"]
 
 
 @admin.register(Department, Product, RootCause)

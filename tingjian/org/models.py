@@ -22,6 +22,9 @@ class Labelled(models.Model):
         abstract = True
         ordering = ["code"]
 
+    def __str__(self) -> str:
+        return self.label
+
     @property
     def label(self) -> str:
         lang = (get_language() or "zh-hant").lower()
@@ -30,9 +33,6 @@ class Labelled(models.Model):
         if lang in {"zh-hans", "zh-cn", "zh-sg"}:
             return self.name_zh_hans
         return self.name_zh_hant
-
-    def __str__(self) -> str:
-        return self.label
 
 
 class Department(Labelled):

@@ -1,4 +1,15 @@
-from .case import Case, CaseLink, CaseNumberSequence, ChannelKind, CloseReason, LinkKind, ResolutionCode, Severity, Stage, StageChangeOutsideEngine
+from .case import (
+    Case,
+    CaseLink,
+    CaseNumberSequence,
+    ChannelKind,
+    CloseReason,
+    LinkKind,
+    ResolutionCode,
+    Severity,
+    Stage,
+    StageChangeOutsideEngine,
+)
 from .conversation import Direction, Mention, Message, Note
 from .policy import Override, PolicyVersion, QAReview
 

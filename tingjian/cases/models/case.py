@@ -6,8 +6,8 @@ stage change that did not come through the engine (ARCHITECTURE rule 2).
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -132,6 +132,7 @@ class Case(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = CaseQuerySet.as_manager()
+    _loaded_stage: str | None
 
     class Meta:
         ordering = ["-opened_at", "-id"]
@@ -169,12 +170,6 @@ class Case(models.Model):
     def __str__(self) -> str:
         return f"{self.number} {self.subject}"
 
-    @classmethod
-    def from_db(cls, db: Any, field_names: Any, values: Any, *, fetch_mode: Any = None) -> Case:
-        instance = super().from_db(db, field_names, values, fetch_mode=fetch_mode)
-        instance._loaded_stage = instance.__dict__.get("stage")
-        return instance
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         loaded = getattr(self, "_loaded_stage", None)
         moving = _engine_moving.get()
@@ -185,6 +180,12 @@ class Case(models.Model):
             raise StageChangeOutsideEngine("a case's stage changes only through cases.workflow")
         super().save(*args, **kwargs)
         self._loaded_stage = self.stage
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any, *, fetch_mode: Any = None) -> Case:
+        instance = super().from_db(db, field_names, values, fetch_mode=fetch_mode)
+        instance._loaded_stage = instance.__dict__.get("stage")
+        return instance
 
     def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
         super().refresh_from_db(*args, **kwargs)

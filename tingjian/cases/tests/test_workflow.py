@@ -11,7 +11,14 @@ from tingjian.alerts.models import Notification
 from tingjian.audit.models import AuditEvent
 from tingjian.cases import services
 from tingjian.cases.errors import TransitionRefused
-from tingjian.cases.models import Case, CaseLink, Override, QAReview, Stage, StageChangeOutsideEngine
+from tingjian.cases.models import (
+    Case,
+    CaseLink,
+    Override,
+    QAReview,
+    Stage,
+    StageChangeOutsideEngine,
+)
 from tingjian.cases.workflow import available_transitions, transition
 from tingjian.cases.workflow.policy import PolicyError, load_policy_data, policy_document
 

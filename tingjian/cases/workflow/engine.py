@@ -146,7 +146,7 @@ def transition(
         policy = policy_document(locked.policy)
         option = _choose(locked, to, via, by, policy, checklist)
         t = option.transition
-        refused = {"case_number": locked.number, "transition": t.id}
+        refused: dict[str, Any] = {"case_number": locked.number, "transition": t.id}
         if not option.role_allowed:
             raise TransitionRefused(
                 "role_not_allowed",
