@@ -1,0 +1,39 @@
+"""REST API v1: one NinjaAPI that collects the routers each app declares in its ``api.py``.
+
+This package owns only the shared machinery (token auth, the problem+json error format,
+the docs page); what a case or a customer looks like over HTTP lives in that app's
+``api.py`` (STYLE rule 7).
+"""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from tingjian.cases import api as cases_api
+from tingjian.customers import api as customers_api
+
+from . import problems
+from .auth import BearerToken
+from .docs import LocalSwagger
+
+api = NinjaAPI(
+    title="Tingjian API",
+    version="1",
+    description=(
+        "Cases and customers of Tingjian (聽見). Authenticate with "
+        "`Authorization: Bearer <token>` (issue one with `tingjian token create USER`). "
+        "Errors are RFC 9457 `application/problem+json`."
+    ),
+    urls_namespace="api-v1",
+    auth=BearerToken(),
+    docs=LocalSwagger(),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+problems.install(api)
+
+api.add_router("/cases", cases_api.router, tags=["cases"])
+api.add_router("/customers", customers_api.router, tags=["customers"])
+# The customer detail lists the customer's cases; customers may not import cases (layering),
+# so the cases app contributes that endpoint under /customers.
+api.add_router("/customers", cases_api.customer_router, tags=["customers"])
