@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig
@@ -157,13 +158,17 @@ def install(api: NinjaAPI) -> None:
         return problem(request, 500, "server-error", _("Server error"),
                        _("Something went wrong on our side; it has been logged."))
 
-    api.add_exception_handler(NinjaValidationError, on_validation)
-    api.add_exception_handler(DjangoValidationError, on_domain_validation)
-    api.add_exception_handler(AuthenticationError, on_authentication)
-    api.add_exception_handler(HttpError, on_http_error)
-    api.add_exception_handler(Http404, on_not_found)
-    api.add_exception_handler(ObjectDoesNotExist, on_not_found)
-    api.add_exception_handler(PermissionDenied, on_permission_denied)
-    api.add_exception_handler(RequestDataTooBig, on_too_big)
-    api.add_exception_handler(TransitionRefused, on_transition_refused)
-    api.add_exception_handler(Exception, on_anything_else)
+    handlers: list[tuple[type[Exception], Callable[..., HttpResponse]]] = [
+        (NinjaValidationError, on_validation),
+        (DjangoValidationError, on_domain_validation),
+        (AuthenticationError, on_authentication),
+        (HttpError, on_http_error),
+        (Http404, on_not_found),
+        (ObjectDoesNotExist, on_not_found),
+        (PermissionDenied, on_permission_denied),
+        (RequestDataTooBig, on_too_big),
+        (TransitionRefused, on_transition_refused),
+        (Exception, on_anything_else),
+    ]
+    for exc_class, handler in handlers:
+        api.add_exception_handler(exc_class, handler)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -350,10 +350,11 @@ def create_case(request: HttpRequest, payload: CaseCreate) -> Status:
     user = _user(request)
     # One transaction: a case that is refused leaves no new customer behind.
     with transaction.atomic():
-        if payload.new_customer is not None:
-            customer = customers_api.create_from(payload.new_customer, by=user)
-        else:
+        if payload.customer is not None:
             customer = customer_selectors.customers().get(pk=payload.customer)
+        else:
+            new_customer = cast(customers_api.CustomerIn, payload.new_customer)  # checked by the schema
+            customer = customers_api.create_from(new_customer, by=user)
         case = services.open_case(
             customer=customer, subject=payload.subject, channel=payload.channel.value,
             body=payload.body, by=user, fields=payload.fields,
