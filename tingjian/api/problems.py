@@ -172,3 +172,58 @@ def install(api: NinjaAPI) -> None:
     ]
     for exc_class, handler in handlers:
         api.add_exception_handler(exc_class, handler)
+
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details.",
+    "type": "object",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "description": "422 only: one entry per invalid field",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "detail": {"type": "string"}, "code": {"type": "string"}},
+            },
+        },
+        "code": {"type": "string", "description": "409 only: why the engine refused"},
+        "failed_guards": {
+            "type": "array",
+            "description": "409 only: the unmet exit criteria",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "guard": {"type": "string"}, "requirement": {"type": "string"},
+                    "met": {"type": "boolean"}, "hard": {"type": "boolean"},
+                },
+            },
+        },
+    },
+}
+_COMMON = {
+    "400": "Malformed JSON body", "401": "Missing, malformed or revoked token",
+    "403": "Not permitted for your role", "404": "Not found, or not visible to you",
+    "422": "Invalid input, per field",
+}
+
+
+def document(schema: dict[str, Any]) -> dict[str, Any]:
+    """Add the problem responses every operation can give to the OpenAPI document."""
+    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    ref = {"content": {CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    for path, operations in schema.get("paths", {}).items():
+        for operation in operations.values():
+            codes = dict(_COMMON)
+            if path.endswith("/transitions"):
+                codes["409"] = "Transition refused; see `code` and `failed_guards`"
+            responses = operation.setdefault("responses", {})
+            for code, description in codes.items():
+                responses.setdefault(code, {"description": description, **ref})
+    return schema

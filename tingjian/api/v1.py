@@ -7,7 +7,10 @@ the docs page); what a case or a customer looks like over HTTP lives in that app
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
 
 from tingjian.cases import api as cases_api
 from tingjian.customers import api as customers_api
@@ -16,7 +19,17 @@ from . import problems
 from .auth import BearerToken
 from .docs import LocalSwagger
 
-api = NinjaAPI(
+
+class TingjianAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        problems.document(schema)
+        return schema
+
+
+api = TingjianAPI(
     title="Tingjian API",
     version="1",
     description=(

@@ -63,3 +63,11 @@ def test_body_over_the_upload_limit_is_413_problem(api_as: Any, users: dict[str,
     client: ApiClient = api_as("agent")
     response = client.post("/cases", {"subject": "x", "channel": "phone", "body": "長" * 2000, "customer": 1})
     assert_problem(response, 413, "payload-too-large")
+
+
+def test_openapi_document_describes_problem_responses() -> None:
+    doc = Client().get("/api/v1/openapi.json").json()
+    transitions = doc["paths"]["/api/v1/cases/{number}/transitions"]["post"]["responses"]
+    assert "application/problem+json" in transitions["409"]["content"]
+    assert {"401", "404", "422"} <= set(doc["paths"]["/api/v1/cases"]["get"]["responses"])
+    assert "failed_guards" in doc["components"]["schemas"]["Problem"]["properties"]
