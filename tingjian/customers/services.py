@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -45,6 +45,8 @@ def create_customer(
     *, display_name: str, by: Any | None, language: str = "zh-hant", notes: str = "",
     identities: list[tuple[str, str]] | None = None,
 ) -> Customer:
+    if by is not None and not by.has_perm("customers.add_customer"):
+        raise PermissionDenied(_("You may not add customers."))
     name = display_name.strip()
     if not name:
         raise ValidationError({"display_name": _("A customer needs a name.")})
@@ -96,6 +98,8 @@ def find_or_create_by_identity(
 
 
 def update_customer(customer: Customer, *, by: Any | None, **fields: Any) -> Customer:
+    if by is not None and not by.has_perm("customers.change_customer"):
+        raise PermissionDenied(_("You may not change customers."))
     allowed = {"display_name", "language", "notes"}
     unknown = set(fields) - allowed
     if unknown:

@@ -58,3 +58,11 @@ def test_a_customer_with_a_bad_identity_is_not_created_half(db: Any) -> None:
     with pytest.raises(ValidationError):
         services.create_customer(display_name="半個顧客", by=None, identities=[("email", "broken@")])
     assert not Customer.objects.filter(display_name="半個顧客").exists()
+
+
+def test_only_staff_with_the_permission_create_customers(users: dict[str, Any]) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        services.create_customer(display_name="路人", by=users["executive"])
+    assert services.create_customer(display_name="路人", by=users["agent"]).pk
