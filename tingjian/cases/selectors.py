@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from tingjian.audit.models import AuditEvent
+from tingjian.org.models import Branch, Category, Department
 from tingjian.org.selectors import department_ids
 
 from .models import Case, Message, Note, Stage
@@ -52,18 +54,21 @@ def case_list(user: Any, filters: CaseFilters | None = None) -> QuerySet[Case]:
         qs = qs.exclude(stage=Stage.CLOSED)
     if f.severity:
         qs = qs.filter(severity=f.severity)
+    # Codes are resolved in a subquery on the small taxonomy tables, so the case table is
+    # filtered on its own indexed foreign keys (measured in bench/case_list.py).
     if f.department:
-        qs = qs.filter(department__code=f.department)
+        qs = qs.filter(department__in=Department.objects.filter(code=f.department).values("pk"))
     if f.branch:
-        qs = qs.filter(branch__code=f.branch)
+        qs = qs.filter(branch__in=Branch.objects.filter(code=f.branch).values("pk"))
     if f.channel:
         qs = qs.filter(origin_channel=f.channel)
     if f.category:
-        qs = qs.filter(Q(category__code=f.category) | Q(category__parent__code=f.category))
+        categories = Category.objects.filter(Q(code=f.category) | Q(parent__code=f.category))
+        qs = qs.filter(category__in=categories.values("pk"))
     if f.assignee == "none":
         qs = qs.filter(assignee__isnull=True)
     elif f.assignee:
-        qs = qs.filter(assignee__username=f.assignee)
+        qs = qs.filter(assignee__in=get_user_model().objects.filter(username=f.assignee).values("pk"))
     if f.safety is not None:
         qs = qs.filter(safety=f.safety)
     tz = timezone.get_current_timezone()

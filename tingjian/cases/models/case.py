@@ -139,7 +139,7 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["stage", "-opened_at"]),
             models.Index(fields=["department", "stage", "-opened_at"]),
-            models.Index(fields=["assignee", "stage"]),
+            models.Index(fields=["assignee", "-opened_at"]),
             models.Index(fields=["severity", "-opened_at"]),
             models.Index(fields=["branch", "-opened_at"]),
             models.Index(fields=["origin_channel", "-opened_at"]),
