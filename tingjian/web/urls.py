@@ -1,8 +1,24 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.views.generic import RedirectView
+
+from .views import case_detail, cases, notifications
 
 app_name = "web"
 urlpatterns = [
-    path("cases/<str:number>/", auth_views.LoginView.as_view(), name="case-detail"),
-    path("cases/", auth_views.LoginView.as_view(), name="case-list"),
+    path("", RedirectView.as_view(pattern_name="web:case-list", permanent=False), name="home"),
+    path("cases/", cases.case_list, name="case-list"),
+    path("cases/new/", cases.case_new, name="case-new"),
+    path("customers/search/", cases.customer_search, name="customer-search"),
+    path("cases/<str:number>/", case_detail.case_detail, name="case-detail"),
+    path("cases/<str:number>/transition/", case_detail.case_transition, name="case-transition"),
+    path("cases/<str:number>/update/", case_detail.case_update, name="case-update"),
+    path("cases/<str:number>/reply/", case_detail.case_reply, name="case-reply"),
+    path("cases/<str:number>/note/", case_detail.case_note, name="case-note"),
+    path(
+        "cases/<str:number>/approve-compensation/", case_detail.approve_compensation,
+        name="case-approve-compensation",
+    ),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/bell/", notifications.bell, name="notifications-bell"),
+    path("notifications/read/", notifications.mark_read, name="notifications-read"),
 ]

@@ -1,0 +1,108 @@
+"""What the case page shows: the case, its stage bar, the steps out and the timeline.
+
+Only presentation is decided here; which steps exist, who may take them and which guards
+hold come from ``cases.workflow`` (templates mirror it, the engine decides on POST).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from tingjian.cases import selectors
+from tingjian.cases.errors import TransitionRefused
+from tingjian.cases.models import Case, Stage
+from tingjian.cases.models.case import STAGE_ORDER
+from tingjian.cases.workflow import TransitionOption, available_transitions, policy_document
+
+from .forms import CaseEditForm, NoteForm, ReplyForm
+
+
+@dataclass
+class StageStep:
+    value: str
+    label: str
+    state: str  # "done" | "current" | "todo"
+
+
+@dataclass
+class StepPanel:
+    """One transition as the template renders it."""
+
+    option: TransitionOption
+    checklist: list[Any] = field(default_factory=list)
+    asks_duplicate: bool = False
+
+    @property
+    def overridable_missing(self) -> list[Any]:
+        return [g for g in self.option.guards if not g.met]
+
+    @property
+    def failed_hard_rules(self) -> list[Any]:
+        return [h for h in self.option.hard_rules if not h.met]
+
+    @property
+    def show_override(self) -> bool:
+        return self.option.can_override and bool(self.overridable_missing)
+
+
+def stage_bar(case: Case) -> list[StageStep]:
+    current = STAGE_ORDER.index(Stage(case.stage))
+    return [
+        StageStep(
+            value=stage.value, label=str(stage.label),
+            state="done" if i < current else "current" if i == current else "todo",
+        )
+        for i, stage in enumerate(STAGE_ORDER)
+    ]
+
+
+def step_panels(case: Case, user: Any) -> list[StepPanel]:
+    checklist = list(policy_document(case.policy).qa_checklist)
+    return [
+        StepPanel(
+            option=option,
+            checklist=checklist if "qa_checklist_signed" in option.transition.guards else [],
+            asks_duplicate="duplicate_of_set" in option.transition.guards,
+        )
+        for option in available_transitions(case, user)
+        if option.role_allowed
+    ]
+
+
+def case_page_context(
+    case: Case,
+    user: Any,
+    *,
+    edit_form: CaseEditForm | None = None,
+    reply_form: ReplyForm | None = None,
+    note_form: NoteForm | None = None,
+    refusal: TransitionRefused | None = None,
+    posted: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    may_change = user.has_perm("cases.change_case") and case.is_open
+    return {
+        "case": case,
+        "stages": stage_bar(case),
+        "panels": step_panels(case, user),
+        "timeline": selectors.timeline(case),
+        "customer_cases": selectors.customer_cases(user, case),
+        "identities": list(case.customer.identities.all()),
+        "edit_form": (edit_form or CaseEditForm(case=case)) if may_change else None,
+        "reply_form": reply_form or ReplyForm(),
+        "note_form": note_form or NoteForm(),
+        "may_reply": user.has_perm("cases.add_message") and case.is_open,
+        "may_note": user.has_perm("cases.add_note"),
+        "may_approve_compensation": (
+            user.has_perm("cases.approve_compensation") and case.is_open
+            and case.compensation_amount is not None and case.compensation_approved_by_id is None
+        ),
+        "refusal": refusal,
+        "posted": posted or {},
+        "override_warning": _(
+            "An override is recorded with your reason, counts against your daily limit, "
+            "and notifies every manager and executive."
+        ),
+    }
