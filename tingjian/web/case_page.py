@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext_lazy as _
 
+from tingjian.audit.models import AuditEvent
 from tingjian.cases import selectors
 from tingjian.cases.errors import TransitionRefused
 from tingjian.cases.models import Case, Stage
@@ -72,6 +74,46 @@ def step_panels(case: Case, user: Any) -> list[StepPanel]:
     ]
 
 
+def _stage_label(value: Any) -> str:
+    return str(Stage(value).label) if value in Stage.values else str(value or "")
+
+
+def _field_labels(names: Any) -> str:
+    labels = []
+    for name in names or []:
+        try:
+            labels.append(str(Case._meta.get_field(name).verbose_name))
+        except FieldDoesNotExist:  # an audit key that is no model field is shown as is
+            labels.append(str(name))
+    return ", ".join(labels)
+
+
+def event_text(event: AuditEvent) -> str:
+    """An audit event in the reader's language; unknown actions fall back to the summary."""
+    before, after = event.before or {}, event.after or {}
+    if event.action == "case.created":
+        return str(_("Case opened"))
+    if event.action == "case.transition":
+        text = _("Stage: %(from)s → %(to)s") % {"from": _stage_label(before.get("stage")), "to": _stage_label(after.get("stage"))}
+        return text + (" " + str(_("(by override)")) if after.get("override") else "")
+    if event.action == "case.override":
+        return str(_("Override past unmet criteria: %(guards)s") % {"guards": ", ".join(after.get("failed_guards", []))})
+    if event.action == "case.changed":
+        return str(_("Changed: %(fields)s") % {"fields": _field_labels(after.keys())})
+    if event.action == "case.compensation_approved":
+        return str(_("Compensation of %(amount)s approved") % {"amount": after.get("amount", "")})
+    if event.action == "case.linked":
+        return str(_("Linked to case %(number)s") % {"number": after.get("to", "")})
+    return event.summary
+
+
+def timeline_rows(case: Case) -> list[tuple[Any, str]]:
+    return [
+        (entry, event_text(entry.item) if entry.kind == "event" else "")
+        for entry in selectors.timeline(case)
+    ]
+
+
 def case_page_context(
     case: Case,
     user: Any,
@@ -87,7 +129,7 @@ def case_page_context(
         "case": case,
         "stages": stage_bar(case),
         "panels": step_panels(case, user),
-        "timeline": selectors.timeline(case),
+        "timeline": timeline_rows(case),
         "customer_cases": selectors.customer_cases(user, case),
         "identities": list(case.customer.identities.all()),
         "edit_form": (edit_form or CaseEditForm(case=case)) if may_change else None,

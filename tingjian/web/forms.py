@@ -155,13 +155,13 @@ class CaseEditForm(forms.Form):
 
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(label=_("Reply to the customer"), widget=forms.Textarea(attrs={"rows": 4}))
+    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 4}))
     carries_resolution = forms.BooleanField(label=_("This reply carries the resolution"), required=False)
 
 
 class NoteForm(forms.Form):
     body = forms.CharField(
-        label=_("Internal note"), widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Note (staff only)"), widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Write @username to notify a colleague."),
     )
 
