@@ -46,6 +46,26 @@ class StepPanel:
         return [h for h in self.option.hard_rules if not h.met]
 
     @property
+    def ready(self) -> bool:
+        """Ready, counting the checklist as signable in this very form (it is signed on POST)."""
+        pending = {"qa_checklist_signed"} if self.checklist else set()
+        outstanding = [g for g in self.option.missing if g.id not in pending]
+        return self.option.role_allowed and not outstanding
+
+    def is_pending(self, guard: Any) -> bool:
+        return bool(self.checklist) and guard.id == "qa_checklist_signed" and not guard.met
+
+    @property
+    def guard_rows(self) -> list[tuple[Any, str]]:
+        """Each guard with its state: "met", "missing", "pending" (sign below) or "hard"."""
+        rows = []
+        for g in self.option.guards:
+            rows.append((g, "met" if g.met else "pending" if self.is_pending(g) else "missing"))
+        for g in self.option.hard_rules:
+            rows.append((g, "met" if g.met else "hard"))
+        return rows
+
+    @property
     def show_override(self) -> bool:
         return self.option.can_override and bool(self.overridable_missing)
 
