@@ -28,7 +28,7 @@ class CaseFilterForm(forms.Form):
     assignee = forms.ChoiceField(label=_("Assignee"), required=False)
     category = forms.ChoiceField(label=_("Category"), required=False)
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    page = forms.IntegerField(label=_("Page"), required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
