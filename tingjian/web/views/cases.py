@@ -35,10 +35,16 @@ def case_list(request: HttpRequest) -> HttpResponse:
     counts = selectors.stage_counts(request.user)
     query = request.GET.copy()
     query.pop("page", None)
+    scope_links = []
+    for value, label in form.fields["scope"].choices:
+        tab = query.copy()
+        tab["scope"] = value
+        scope_links.append((value, label, f"?{tab.urlencode()}"))
     context = {
         "form": form,
         "page": page,
         "scope": filters.scope,
+        "scope_links": scope_links,
         "stage_counts": [(s.value, s.label, counts.get(s.value, 0)) for s in STAGE_ORDER],
         "query": query.urlencode(),
     }
