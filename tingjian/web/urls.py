@@ -1,5 +1,7 @@
+from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 from django.views.generic import RedirectView
+from django.views.i18n import set_language
 
 from .views import case_detail, cases, notifications
 
@@ -18,6 +20,8 @@ urlpatterns = [
         "cases/<str:number>/approve-compensation/", case_detail.approve_compensation,
         name="case-approve-compensation",
     ),
+    # Django's own set_language, open before login too so the login page can switch language.
+    path("language/", login_not_required(set_language), name="set-language"),
     path("notifications/", notifications.notification_list, name="notifications"),
     path("notifications/bell/", notifications.bell, name="notifications-bell"),
     path("notifications/read/", notifications.mark_read, name="notifications-read"),

@@ -246,3 +246,36 @@ def test_note_mentions_are_escaped(agent_client: Client, open_case: Any) -> None
     agent_client.post(_url(case, "case-note"), {"body": "<b>x</b> @staff"})
     page = agent_client.get(_url(case)).content.decode()
     assert "&lt;b&gt;x&lt;/b&gt;" in page
+
+
+def test_unknown_duplicate_number_is_a_message_and_changes_nothing(agent_client: Client, open_case: Any) -> None:
+    case = open_case()
+    response = agent_client.post(_url(case, "case-transition"), {
+        "transition": "close_duplicate", "duplicate_of": "C-1999-000001",
+    })
+    assert response.status_code == 422
+    assert "C-1999-000001" in response.content.decode()
+    case.refresh_from_db()
+    assert case.stage == Stage.INTAKE
+
+
+def test_qa_reject_without_reason_is_refused(
+    client_for: Any, ready_for_investigation: Case, users: dict[str, Any], company: dict[str, Any]
+) -> None:
+    case = _to_qa(ready_for_investigation, users, company)
+    response = client_for("qa2").post(_url(case, "case-transition"), {"transition": "qa_reject", "reason": "no"})
+    assert response.status_code == 422
+    assert response.context["refusal"].code == "reason_required"
+
+
+def test_unknown_step_is_a_message_not_an_error(agent_client: Client, open_case: Any) -> None:
+    case = open_case()
+    response = agent_client.post(_url(case, "case-transition"), {"transition": "fly_to_the_moon"})
+    assert response.status_code == 302
+
+
+def test_other_department_cannot_post_to_the_case(client_for: Any, open_case: Any, company: dict[str, Any]) -> None:
+    case = open_case(department=company["cs"])
+    other = client_for("agent2")
+    assert other.post(_url(case, "case-note"), {"body": "hi"}).status_code == 404
+    assert other.post(_url(case, "case-transition"), {"transition": "start_investigation"}).status_code == 404

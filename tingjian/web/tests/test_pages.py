@@ -46,10 +46,17 @@ def test_logout_is_a_post(agent_client: Client) -> None:
 def test_language_switch_changes_html_lang(agent_client: Client) -> None:
     page = agent_client.get(reverse("web:case-list")).content.decode()
     assert '<html lang="zh-hant">' in page
-    agent_client.post(reverse("set_language"), {"language": "en", "next": "/cases/"})
+    agent_client.post(reverse("web:set-language"), {"language": "en", "next": "/cases/"})
     page = agent_client.get(reverse("web:case-list")).content.decode()
     assert '<html lang="en">' in page
     assert "My departments" in page
+
+
+def test_language_can_be_switched_on_the_login_page(client: Client) -> None:
+    response = client.post(reverse("web:set-language"), {"language": "en", "next": reverse("login")})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("login")
+    assert '<html lang="en">' in client.get(reverse("login")).content.decode()
 
 
 def test_no_inline_script_or_style(agent_client: Client, open_case: Any) -> None:
@@ -151,3 +158,7 @@ def test_mark_all_read(client_for: Any, open_case: Any, users: dict[str, Any]) -
     assert Notification.objects.filter(recipient=users["staff"], read_at__isnull=True).count() == 0
 
 
+
+
+def test_bell_after_logout_swaps_nothing(client: Client) -> None:
+    assert client.get(reverse("web:notifications-bell")).status_code == 204

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,8 +18,13 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     return render(request, "web/notifications.html", {"page": page})
 
 
+@login_not_required
 @require_GET
 def bell(request: HttpRequest) -> HttpResponse:
+    # Polled by htmx: after the session ends, answer "nothing to swap" (204) rather than
+    # letting a login redirect paste the login page into the top bar.
+    if not request.user.is_authenticated:
+        return HttpResponse(status=204)
     return render(request, "web/partials/bell.html", {"unread": selectors.unread_count(request.user)})
 
 
