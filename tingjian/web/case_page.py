@@ -102,7 +102,7 @@ def _field_labels(names: Any) -> str:
     labels = []
     for name in names or []:
         try:
-            labels.append(str(Case._meta.get_field(name).verbose_name))
+            labels.append(str(getattr(Case._meta.get_field(name), "verbose_name", name)))
         except FieldDoesNotExist:  # an audit key that is no model field is shown as is
             labels.append(str(name))
     return ", ".join(labels)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +16,12 @@ from .choices import assignee_choices, category_choices, labelled_choices
 BLANK = [("", "—")]
 
 
-class CaseFilterForm(forms.Form):
+class ChoicesForm(forms.Form):
+    def _set_choices(self, name: str, choices: list[Any]) -> None:
+        cast(forms.ChoiceField, self.fields[name]).choices = choices
+
+
+class CaseFilterForm(ChoicesForm):
     """The case list's GET filters. Invalid values are reported and ignored, never a 500."""
 
     scope = forms.ChoiceField(label=_("Scope"), required=False)
@@ -33,19 +38,24 @@ class CaseFilterForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.may_see_all = user.has_perm("cases.view_all_cases")
-        scopes = [("mine", _("My cases")), ("departments", _("My departments"))]
+        scopes: list[tuple[str, Any]] = [("mine", _("My cases")), ("departments", _("My departments"))]
         if self.may_see_all:
             scopes.append(("all", _("All")))
-        self.fields["scope"].choices = scopes
-        self.fields["stage"].choices = BLANK + list(Stage.choices)
-        self.fields["severity"].choices = BLANK + [(v, f"S{v}") for v in Severity.values]
-        self.fields["department"].choices = BLANK + labelled_choices(org.active_departments(), key="code")
-        self.fields["branch"].choices = BLANK + labelled_choices(org.active_branches(), key="code")
-        self.fields["channel"].choices = BLANK + list(ChannelKind.choices)
-        self.fields["assignee"].choices = (
-            BLANK + [("none", _("Unassigned"))] + assignee_choices(key="username")
+        self.scopes = scopes
+        self._set_choices("scope", scopes)
+        self._set_choices("stage", BLANK + list(Stage.choices))
+        self._set_choices("severity", BLANK + [(v, f"S{v}") for v in Severity.values])
+        self._set_choices("department", BLANK + labelled_choices(org.active_departments(), key="code"))
+        self._set_choices("branch", BLANK + labelled_choices(org.active_branches(), key="code"))
+        self._set_choices("channel", BLANK + list(ChannelKind.choices))
+        self._set_choices(
+            "assignee", BLANK + [("none", _("Unassigned"))] + assignee_choices(key="username")
         )
-        self.fields["category"].choices = BLANK + category_choices(key="code", with_groups=True)
+        self._set_choices("category", BLANK + category_choices(key="code", with_groups=True))
+
+    @property
+    def scope_choices(self) -> list[tuple[str, Any]]:
+        return list(self.scopes)
 
     @property
     def default_scope(self) -> str:
@@ -57,7 +67,7 @@ class CaseFilterForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
 
 
-class NewCaseForm(forms.Form):
+class NewCaseForm(ChoicesForm):
     """An agent typing in a complaint: an existing customer or a new one, and what they said."""
 
     customer = forms.ModelChoiceField(
@@ -83,15 +93,15 @@ class NewCaseForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = BLANK + category_choices(key="pk")
-        self.fields["product"].choices = BLANK + labelled_choices(org.active_products())
-        self.fields["branch"].choices = BLANK + labelled_choices(org.active_branches())
-        self.fields["department"].choices = BLANK + labelled_choices(org.active_departments())
-        self.fields["severity"].choices = BLANK + list(Severity.choices)
-        self.fields["assignee"].choices = BLANK + assignee_choices(key="pk")
+        self._set_choices("category", BLANK + category_choices(key="pk"))
+        self._set_choices("product", BLANK + labelled_choices(org.active_products()))
+        self._set_choices("branch", BLANK + labelled_choices(org.active_branches()))
+        self._set_choices("department", BLANK + labelled_choices(org.active_departments()))
+        self._set_choices("severity", BLANK + list(Severity.choices))
+        self._set_choices("assignee", BLANK + assignee_choices(key="pk"))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         has_new = bool(data.get("new_customer_name"))
         if data.get("customer") and has_new:
             raise forms.ValidationError(_("Pick an existing customer or enter a new one, not both."))
@@ -116,7 +126,7 @@ class NewCaseForm(forms.Form):
         }
 
 
-class CaseEditForm(forms.Form):
+class CaseEditForm(ChoicesForm):
     """The case's editable fields; only the changed ones go to ``update_case``."""
 
     category = forms.TypedChoiceField(label=_("Category"), required=False, coerce=int, empty_value=None)
@@ -140,15 +150,16 @@ class CaseEditForm(forms.Form):
             "assignee": case.assignee_id, "findings": case.findings, "root_cause": case.root_cause_id,
             "resolution_code": case.resolution_code, "compensation_amount": case.compensation_amount,
         }
-        super().__init__(*args, initial=initial, **kwargs)
-        self.fields["category"].choices = BLANK + category_choices(key="pk")
-        self.fields["product"].choices = BLANK + labelled_choices(org.active_products())
-        self.fields["branch"].choices = BLANK + labelled_choices(org.active_branches())
-        self.fields["department"].choices = BLANK + labelled_choices(org.active_departments())
-        self.fields["severity"].choices = BLANK + list(Severity.choices)
-        self.fields["assignee"].choices = BLANK + assignee_choices(key="pk")
-        self.fields["root_cause"].choices = BLANK + labelled_choices(org.active_root_causes())
-        self.fields["resolution_code"].choices = BLANK + list(ResolutionCode.choices)
+        kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
+        self._set_choices("category", BLANK + category_choices(key="pk"))
+        self._set_choices("product", BLANK + labelled_choices(org.active_products()))
+        self._set_choices("branch", BLANK + labelled_choices(org.active_branches()))
+        self._set_choices("department", BLANK + labelled_choices(org.active_departments()))
+        self._set_choices("severity", BLANK + list(Severity.choices))
+        self._set_choices("assignee", BLANK + assignee_choices(key="pk"))
+        self._set_choices("root_cause", BLANK + labelled_choices(org.active_root_causes()))
+        self._set_choices("resolution_code", BLANK + list(ResolutionCode.choices))
 
     def changed_fields(self) -> dict[str, Any]:
         return {k: self.cleaned_data[k] for k in self.changed_data}

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.middleware import HtmxDetails
 
 from tingjian.cases import selectors
 from tingjian.cases.models.case import STAGE_ORDER
@@ -18,6 +19,11 @@ from ..forms import CaseFilterForm, NewCaseForm
 from ..intake import open_case_from_form
 from ..service_errors import add_to_form
 
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
 PER_PAGE = 25
 CUSTOMER_MATCHES = 10
 # Names the customer and case services use for a problem, and the form field it belongs to.
@@ -25,7 +31,7 @@ INTAKE_FIELDS = {"display_name": "new_customer_name", "kind": "new_customer_phon
 
 
 @require_GET
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: HtmxHttpRequest) -> HttpResponse:
     form = CaseFilterForm(request.GET, user=request.user)
     values = form.valid_values()
     values.setdefault("scope", form.default_scope)
@@ -36,7 +42,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     scope_links = []
-    for value, label in form.fields["scope"].choices:
+    for value, label in form.scope_choices:
         tab = query.copy()
         tab["scope"] = value
         scope_links.append((value, label, f"?{tab.urlencode()}"))
