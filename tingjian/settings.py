@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "tingjian.api",
     "tingjian.web",
     "tingjian.demo",
+    "tingjian.ops",
 ]
 
 MIDDLEWARE = [
