@@ -26,6 +26,17 @@ def _fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _english_by_default(settings: Any) -> Any:
+    # The product defaults to 繁體中文; tests read English messages unless a test chooses a
+    # language itself (as the language-switch and translation tests do).
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def company(db: Any) -> dict[str, Any]:
     service = DepartmentFactory(code="cs", name_zh_hant="客服", name_zh_hans="客服", name_en="Customer service")

@@ -43,9 +43,11 @@ def test_logout_is_a_post(agent_client: Client) -> None:
     assert agent_client.get(reverse("web:case-list")).status_code == 302
 
 
-def test_language_switch_changes_html_lang(agent_client: Client) -> None:
+def test_language_switch_changes_html_lang(agent_client: Client, settings: Any) -> None:
+    settings.LANGUAGE_CODE = "zh-hant"  # the product's default interface language
     page = agent_client.get(reverse("web:case-list")).content.decode()
     assert '<html lang="zh-hant">' in page
+    assert "My departments" not in page  # translated
     agent_client.post(reverse("web:set-language"), {"language": "en", "next": "/cases/"})
     page = agent_client.get(reverse("web:case-list")).content.decode()
     assert '<html lang="en">' in page
