@@ -1,56 +1,139 @@
-"""The demo company is built through the engine and stays consistent."""
+"""The demo company is built through the engine, stays consistent, and can be loaded twice."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.test import override_settings
 
 from tingjian.audit import services as audit
-from tingjian.cases.models import Case, Override, QAReview, Stage
+from tingjian.audit.models import AuditEvent
+from tingjian.cases.models import Case, CloseReason, Message, Override, QAReview, Stage
+from tingjian.cases.workflow import policy_document
+from tingjian.cases.workflow.guards import GuardContext, run
+from tingjian.customers.models import Customer, Identity
+from tingjian.org.models import Branch, Category, Membership
+from tingjian.org.roles import Role, role_names
 
 pytestmark = pytest.mark.django_db
 
+ROLE_USERS = {"agent": "agent", "agent2": "agent", "staff": "staff", "qa": "qa", "manager": "manager", "executive": "executive", "admin": "admin"}
 
-@pytest.fixture
-def demo() -> str:
+
+DEVELOPMENT = {
+    # The test runner turns DEBUG off; the demo runs only where it is on (development).
+    "DEBUG": True,
+    "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+}
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[str]:
+    """One demo of 40 cases for the whole module, rolled back at its end.
+
+    Each test runs inside its own savepoint on top of it, so a test that writes (the second
+    run of the demo) leaves the next test the same data.
+    """
     out = StringIO()
-    call_command("demo", "--cases", "40", stdout=out)
-    return out.getvalue()
+    with django_db_blocker.unblock(), override_settings(**DEVELOPMENT), transaction.atomic():
+        call_command("demo", "--cases", "40", stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
 
 
-def test_demo_creates_a_user_per_role_and_prints_the_logins(demo: str) -> None:
+def _counts() -> dict[str, int]:
+    models: list[Any] = [Case, Message, QAReview, Customer, Identity, Branch, Category, Membership, AuditEvent, get_user_model()]
+    return {m.__name__: m.objects.count() for m in models}
+
+
+def test_demo_creates_one_user_per_role_and_prints_their_demo_passwords(demo: str) -> None:
     users = get_user_model().objects
-    for username in ["agent", "agent2", "staff", "qa", "manager", "executive", "admin"]:
-        assert users.get(username=username).check_password(f"demo-{username}-2026")
+    for username, role in ROLE_USERS.items():
+        user = users.get(username=username)
+        assert role_names(user) == {role}
+        assert user.check_password(f"demo-{username}-2026")
+        assert hasattr(user, "profile")
         assert f"demo-{username}-2026" in demo
+    assert {r.value for r in Role} == set(ROLE_USERS.values())
     assert "DEMO ONLY" in demo
-    assert users.get(username="admin").is_superuser
+    admin = users.get(username="admin")
+    assert admin.is_staff and admin.is_superuser
+    assert Membership.objects.filter(user__username="manager", is_head=True).exists()
+    assert set(Membership.objects.filter(user__username="agent2").values_list("department__code", flat=True)) == {"logistics"}
 
 
-def test_demo_is_idempotent(demo: str) -> None:
-    cases, users = Case.objects.count(), get_user_model().objects.count()
+def test_running_the_demo_twice_creates_nothing_new(demo: str) -> None:
+    before = _counts()
     out = StringIO()
-    call_command("demo", "--cases", "40", stdout=out)
-    assert "nothing new created" in out.getvalue()
-    assert (Case.objects.count(), get_user_model().objects.count()) == (cases, users)
+    with override_settings(**DEVELOPMENT):
+        call_command("demo", "--cases", "40", stdout=out)
+    assert "nothing new was created" in out.getvalue()
+    assert _counts() == before
 
 
-def test_demo_cases_reach_every_stage(demo: str) -> None:
+def test_demo_cases_reach_every_stage_and_every_outcome(demo: str) -> None:
+    assert Case.objects.count() == 40
     assert set(Case.objects.values_list("stage", flat=True)) == set(Stage.values)
+    closed = Case.objects.filter(stage=Stage.CLOSED)
+    assert set(closed.values_list("close_reason", flat=True)) == set(CloseReason.values)
+    assert Case.objects.filter(stage=Stage.INVESTIGATION, reopen_count__gt=0).exists()
+    assert Case.objects.filter(safety=True).exists()
+    assert not Case.objects.filter(safety=True).exclude(severity=1).exists()
+    assert "closed" in demo and "resolved" in demo
 
 
-def test_demo_history_is_a_valid_audit_chain_with_no_override(demo: str) -> None:
-    assert audit.verify()[1] is None
+def test_demo_writes_in_traditional_simplified_and_english(demo: str) -> None:
+    languages = set(Customer.objects.filter(cases__isnull=False).values_list("language", flat=True))
+    assert languages == {"zh-hant", "zh-hans", "en"}
+    shanghai = Case.objects.filter(branch__code="sha-jingan")
+    assert shanghai.exists()
+    assert set(shanghai.values_list("customer__language", flat=True)) == {"zh-hans"}
+
+
+def test_demo_history_passes_audit_verify(demo: str) -> None:
+    checked, broken = audit.verify()
+    assert broken is None
+    assert checked == AuditEvent.objects.count() > 0
+
+
+def test_no_demo_case_passed_a_guard_without_an_override_record(demo: str) -> None:
+    for event in AuditEvent.objects.filter(action="case.transition"):
+        if event.after["override"]:
+            assert Override.objects.filter(case_id=int(event.object_id), transition=event.after["transition"]).exists()
+    # The demo needs no break-glass: the last step into every case's stage met its guards,
+    # and they still hold now.
     assert not Override.objects.exists()
+    for case in Case.objects.exclude(stage=Stage.INTAKE).select_related("policy"):
+        last = AuditEvent.objects.filter(action="case.transition", object_id=str(case.pk)).latest("id")
+        policy = policy_document(case.policy)
+        step = policy.get(last.after["transition"])
+        assert step is not None and step.to == case.stage
+        actor = get_user_model().objects.get(pk=last.actor_id)
+        review = case.qa_reviews.filter(reviewer=actor).order_by("-signed_at", "-id").first()
+        ctx = GuardContext(case=case, user=actor, policy=policy, checklist=review.checklist if review else {})
+        unmet = [g.id for g in run(step.guards + step.hard_rules, ctx) if not g.met]
+        assert unmet == [], f"{case.number} reached {case.stage} by {step.id} with {unmet} unmet"
 
 
-def test_every_resolved_case_was_signed_off_by_an_independent_reviewer(demo: str) -> None:
-    resolved = Case.objects.filter(stage=Stage.CLOSED, close_reason="resolved")
+def test_every_resolved_case_was_signed_off_by_an_independent_qa_reviewer(demo: str) -> None:
+    resolved = Case.objects.filter(stage=Stage.CLOSED, close_reason=CloseReason.RESOLVED)
     assert resolved.exists()
     for case in resolved:
-        review = QAReview.objects.filter(case=case, passed=True).latest("signed_at")
+        review = case.qa_reviews.filter(passed=True).latest("signed_at")
+        assert role_names(review.reviewer) == {"qa"}
         assert review.reviewer_id != case.assignee_id
         assert not case.messages.filter(carries_resolution=True, author_user_id=review.reviewer_id).exists()
+
+
+def test_the_demo_refuses_a_production_database(settings: Any) -> None:
+    settings.DEBUG = False
+    users = get_user_model().objects.count()
+    with pytest.raises(CommandError, match="production"):
+        call_command("demo", "--cases", "1", stdout=StringIO())
+    assert get_user_model().objects.count() == users
