@@ -99,15 +99,15 @@ def build_structure() -> dict[str, Any]:
         org.sync_roles()
         user_model = get_user_model()
         users = {}
-        for username, role, departments, heads, display in data.USERS:
+        for username, roles, departments, heads, display in data.USERS:
             user = user_model.objects.filter(username=username).first()
             if user is None:
                 user = user_model.objects.create_user(
                     username=username, password=data.demo_password(username),
                     email=f"{username}@demo.tingjian.invalid",
                 )
-                org.set_roles(user, [role])
-                if role == "admin":
+                org.set_roles(user, roles)
+                if "admin" in roles:
                     # Also the Django admin's superuser, where cases are read-only.
                     user.is_staff = user.is_superuser = True
                     user.save(update_fields=["is_staff", "is_superuser"])

@@ -100,15 +100,17 @@ ROOT_CAUSES = [
     ("misunderstanding", "顧客誤解", "顾客误解", "Customer misunderstanding"),
 ]
 
-# username, role, departments (first is primary), heads these departments, display name
+# username, roles, departments (first is primary), heads these departments, display name.
+# `qa` also works food-safety cases as 品保 staff, as in a small chain: the hard rule that a
+# reviewer never approves a case they own or answered is what keeps the two apart.
 USERS = [
-    ("agent", "agent", ["cs"], [], "陳怡君"),
-    ("agent2", "agent", ["logistics"], [], "林志明"),
-    ("staff", "staff", ["store-ops", "qa-food-safety"], [], "張美玲"),
-    ("qa", "qa", ["qa-food-safety"], [], "黃品瑜"),
-    ("manager", "manager", ["cs", "store-ops", "logistics"], ["cs", "store-ops", "logistics"], "王建宏"),
-    ("executive", "executive", [], [], "李振華"),
-    ("admin", "admin", [], [], "系統管理員"),
+    ("agent", ["agent"], ["cs"], [], "陳怡君"),
+    ("agent2", ["agent"], ["logistics"], [], "林志明"),
+    ("staff", ["staff"], ["store-ops", "qa-food-safety"], [], "張美玲"),
+    ("qa", ["qa", "staff"], ["qa-food-safety"], [], "黃品瑜"),
+    ("manager", ["manager"], ["cs", "store-ops", "logistics"], ["cs", "store-ops", "logistics"], "王建宏"),
+    ("executive", ["executive"], [], [], "李振華"),
+    ("admin", ["admin"], [], [], "系統管理員"),
 ]
 
 

@@ -14,8 +14,9 @@ from django.test import override_settings
 
 from tingjian.audit import services as audit
 from tingjian.audit.models import AuditEvent
+from tingjian.cases import services as case_services
 from tingjian.cases.models import Case, CloseReason, Message, Override, QAReview, Stage
-from tingjian.cases.workflow import policy_document
+from tingjian.cases.workflow import TransitionRefused, policy_document, transition
 from tingjian.cases.workflow.guards import GuardContext, run
 from tingjian.customers.models import Customer, Identity
 from tingjian.org.models import Branch, Category, Membership
@@ -24,6 +25,8 @@ from tingjian.org.roles import Role, role_names
 pytestmark = pytest.mark.django_db
 
 ROLE_USERS = {"agent": "agent", "agent2": "agent", "staff": "staff", "qa": "qa", "manager": "manager", "executive": "executive", "admin": "admin"}
+# `qa` is also 品保 staff, so a newcomer can try approving their own case and be refused.
+EXTRA_ROLES = {"qa": {"staff"}}
 
 
 DEVELOPMENT = {
@@ -56,7 +59,7 @@ def test_demo_creates_one_user_per_role_and_prints_their_demo_passwords(demo: st
     users = get_user_model().objects
     for username, role in ROLE_USERS.items():
         user = users.get(username=username)
-        assert role_names(user) == {role}
+        assert role_names(user) == {role} | EXTRA_ROLES.get(username, set())
         assert user.check_password(f"demo-{username}-2026")
         assert hasattr(user, "profile")
         assert f"demo-{username}-2026" in demo
@@ -126,7 +129,7 @@ def test_every_resolved_case_was_signed_off_by_an_independent_qa_reviewer(demo: 
     assert resolved.exists()
     for case in resolved:
         review = case.qa_reviews.filter(passed=True).latest("signed_at")
-        assert role_names(review.reviewer) == {"qa"}
+        assert "qa" in role_names(review.reviewer)
         assert review.reviewer_id != case.assignee_id
         assert not case.messages.filter(carries_resolution=True, author_user_id=review.reviewer_id).exists()
 
@@ -137,3 +140,17 @@ def test_the_demo_refuses_a_production_database(settings: Any) -> None:
     with pytest.raises(CommandError, match="production"):
         call_command("demo", "--cases", "1", stdout=StringIO())
     assert get_user_model().objects.count() == users
+
+
+def test_the_demo_qa_user_is_refused_approving_a_case_they_answered(demo: str) -> None:
+    """The README's walk-through: `qa`, also 品保 staff, takes a case to QA and may not close it."""
+    qa = get_user_model().objects.get(username="qa")
+    case = Case.objects.filter(stage=Stage.RESPONSE, compensation_amount__isnull=True).first()
+    assert case is not None
+    case_services.update_case(case, by=qa, fields={"assignee": qa, "resolution_code": "apology"})
+    case_services.record_reply(case, body="您好，經查屬實，已向門市說明並致歉。", by=qa, carries_resolution=True)
+    case = transition(case, "qa", by=qa)
+    checklist = {item.id: True for item in policy_document(case.policy).qa_checklist}
+    with pytest.raises(TransitionRefused) as refused:
+        transition(case, "closed", by=qa, checklist=checklist)
+    assert refused.value.code == "hard_rule"

@@ -78,8 +78,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.WARNING(
             "\nDemo logins — DEMO ONLY: published passwords, never use them on a real system."
         ))
-        self.stdout.write(f"  {'login':<11}{'password':<22}{'role':<11}who")
-        for username, role, departments, heads, display in data.USERS:
+        self.stdout.write(f"  {'login':<11}{'password':<22}{'roles':<11}who")
+        for username, roles, departments, heads, display in data.USERS:
             where = ", ".join(departments) or "every department"
             head = f"; head of {', '.join(heads)}" if heads else ""
-            self.stdout.write(f"  {username:<11}{data.demo_password(username):<22}{role:<11}{display} ({where}{head})")
+            self.stdout.write(f"  {username:<11}{data.demo_password(username):<22}{'+'.join(roles):<11}{display} ({where}{head})")
