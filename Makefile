@@ -50,14 +50,17 @@ migrate: messages
 demo: migrate
 	$(BIN)/tingjian demo
 
-# Serves http://127.0.0.1:8000 and runs the task worker; Ctrl-C stops both.
+# Serves http://127.0.0.1:8000 and runs the task worker; Ctrl-C (or killing make) stops both.
+# If either process ends, the other is stopped too. `kill 0` reaches the whole process group,
+# runserver's autoreload child included; the trap clears itself first, or the TERM it sends
+# would re-enter it.
 run: demo
 	@$(BIN)/tingjian collectstatic --no-input -v 0
 	@echo "Tingjian is at http://127.0.0.1:8000  (demo logins are printed above; Ctrl-C stops)"
-	@trap 'kill 0' INT TERM EXIT; \
+	@trap 'trap - INT TERM EXIT; kill 0 2>/dev/null' INT TERM EXIT; \
 	  $(BIN)/tingjian worker & \
 	  $(BIN)/tingjian runserver 127.0.0.1:8000 & \
-	  wait
+	  wait -n
 
 test: messages
 	$(BIN)/python -m pytest -q
