@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "tingjian.org",
     "tingjian.customers",
     "tingjian.cases",
+    "tingjian.channels",
     "tingjian.api",
     "tingjian.web",
     "tingjian.demo",
@@ -209,3 +210,27 @@ LOGGING = {
 
 # Where the service policy files live; `tingjian policy load` reads them.
 TINGJIAN_POLICY_DIR = Path(os.environ.get("TINGJIAN_POLICY_DIR", PROJECT_DIR / "policies"))
+
+# --- Channels (issue 3) -------------------------------------------------------------------
+# Where the platforms' APIs live. Settings, so tests and demos point them at a local fake.
+TINGJIAN_WECHAT_API_BASE = os.environ.get("TINGJIAN_WECHAT_API_BASE", "https://api.weixin.qq.com")
+TINGJIAN_LINE_API_BASE = os.environ.get("TINGJIAN_LINE_API_BASE", "https://api.line.me")
+TINGJIAN_LINE_DATA_API_BASE = os.environ.get("TINGJIAN_LINE_DATA_API_BASE", "https://api-data.line.me")
+TINGJIAN_GRAPH_API_BASE = os.environ.get("TINGJIAN_GRAPH_API_BASE", "https://graph.facebook.com/v21.0")
+# Seconds an outbound call to a platform may take before it counts as failed (and is retried).
+TINGJIAN_OUTBOUND_TIMEOUT = float(os.environ.get("TINGJIAN_OUTBOUND_TIMEOUT", "10"))
+# The address platforms reach us at; webhook URLs shown to administrators start with it.
+TINGJIAN_PUBLIC_URL = os.environ.get("TINGJIAN_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Largest webhook body accepted (bytes); larger ones are answered 413 and not stored.
+TINGJIAN_WEBHOOK_MAX_BYTES = int(os.environ.get("TINGJIAN_WEBHOOK_MAX_BYTES", str(1024 * 1024)))
+# Largest mail fetched whole; the text of a larger one is kept, its attachments are not.
+TINGJIAN_EMAIL_MAX_BYTES = int(os.environ.get("TINGJIAN_EMAIL_MAX_BYTES", str(25 * 1024 * 1024)))
+# Largest attachment downloaded from a platform or uploaded through the web form.
+TINGJIAN_ATTACHMENT_MAX_BYTES = int(os.environ.get("TINGJIAN_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+# Seconds an event may wait for its task before the sweep enqueues it again.
+TINGJIAN_INGEST_STUCK_AFTER = int(os.environ.get("TINGJIAN_INGEST_STUCK_AFTER", "300"))
+# Uploaded and fetched attachments; served only through a view that checks the case.
+MEDIA_ROOT = Path(os.environ.get("TINGJIAN_MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = "/attachments/"
+# Phone numbers written without a country code are read as this region's (ISO 3166 code).
+TINGJIAN_PHONE_REGION = os.environ.get("TINGJIAN_PHONE_REGION", "TW")

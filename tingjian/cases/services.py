@@ -35,6 +35,7 @@ from .models import (
     CaseLink,
     CaseNumberSequence,
     ChannelKind,
+    DeliveryStatus,
     Direction,
     LinkKind,
     Mention,
@@ -94,8 +95,13 @@ def open_case(
     external_id: str = "",
     is_public: bool = False,
     author_identity: Identity | None = None,
+    message_extra: dict[str, Any] | None = None,
 ) -> Case:
-    """Open a case at intake under the active policy, with the customer's first message."""
+    """Open a case at intake under the active policy, with the customer's first message.
+
+    ``message_extra`` carries what a channel knows of that message (its subject, the
+    author's reach); see ``_record_message``.
+    """
     from .workflow.policy import active_policy
 
     if by is not None:
@@ -125,7 +131,7 @@ def open_case(
         _record_message(
             case, direction=Direction.INBOUND, body=body, by=None, channel=channel,
             is_public=is_public, external_id=external_id, sent_at=sent_at or now,
-            author_identity=author_identity, actor=by,
+            author_identity=author_identity, actor=by, **(message_extra or {}),
         )
         if duplicate_of is not None:
             _link(case, duplicate_of, LinkKind.DUPLICATE_OF, by)
@@ -312,14 +318,16 @@ def _notify_assignee(case: Case, by: Any) -> None:
 def _record_message(
     case: Case, *, direction: str, body: str, by: Any | None, channel: str, is_public: bool,
     external_id: str, sent_at: datetime, author_identity: Identity | None, actor: Any | None,
-    carries_resolution: bool = False,
+    carries_resolution: bool = False, automatic: bool = False, subject: str = "",
+    author_reach: int | None = None, delivery_status: str = DeliveryStatus.RECORDED,
 ) -> Message:
     message = Message.objects.create(
         case=case, direction=direction, channel=channel, author_user=by,
         author_identity=author_identity, body=body, is_public=is_public, external_id=external_id,
-        sent_at=sent_at, carries_resolution=carries_resolution,
+        sent_at=sent_at, carries_resolution=carries_resolution, automatic=automatic,
+        subject=subject[:300], author_reach=author_reach, delivery_status=delivery_status,
     )
-    if direction == Direction.OUTBOUND and case.first_response_at is None:
+    if direction == Direction.OUTBOUND and case.first_response_at is None and not automatic:
         case.first_response_at = sent_at
         case.save(update_fields=["first_response_at", "updated_at"])
     audit.record(
@@ -331,8 +339,15 @@ def _record_message(
     return message
 
 
-def record_reply(case: Case, *, body: str, by: Any, carries_resolution: bool = False, channel: str | None = None) -> Message:
-    """Record our reply to the customer (sending through the channel arrives with issue 3)."""
+def record_reply(
+    case: Case, *, body: str, by: Any, carries_resolution: bool = False, channel: str | None = None,
+    delivery_status: str = DeliveryStatus.RECORDED, automatic: bool = False, subject: str = "",
+) -> Message:
+    """Record our reply to the customer.
+
+    Sending it is the channels app's business: it calls this with ``delivery_status=QUEUED``
+    and delivers in a task. Recorded-only replies (a phone call) keep ``RECORDED``.
+    """
     permissions.ensure_can_view(by, case)
     permissions.ensure_perm(by, "cases.add_message", _("You may not reply to customers."))
     if case.stage == Stage.CLOSED:
@@ -345,7 +360,8 @@ def record_reply(case: Case, *, body: str, by: Any, carries_resolution: bool = F
         return _record_message(
             case, direction=Direction.OUTBOUND, body=body, by=by, channel=channel, is_public=False,
             external_id="", sent_at=clock.now(), author_identity=None, actor=by,
-            carries_resolution=carries_resolution,
+            carries_resolution=carries_resolution, delivery_status=delivery_status,
+            automatic=automatic, subject=subject,
         )
 
 
@@ -443,3 +459,61 @@ def link_cases(case: Case, *, to_number: str, kind: str, by: Any) -> CaseLink:
     with transaction.atomic():
         return _link(case, to, kind, by)
 
+
+
+def set_delivery_status(
+    message: Message, *, status: str, error: str = "", external_id: str | None = None
+) -> Message:
+    """The outbound task reports how delivery went; an error is kept in plain words."""
+    if status not in DeliveryStatus.values:
+        raise ValidationError({"status": _("Unknown delivery status: %(s)s") % {"s": status}})
+    with transaction.atomic():
+        message.delivery_status = status
+        message.delivery_error = error[:500]
+        fields = ["delivery_status", "delivery_error"]
+        if external_id is not None:
+            message.external_id = external_id[:255]
+            fields.append("external_id")
+        message.save(update_fields=fields)
+        if status == DeliveryStatus.FAILED:
+            audit.record(
+                "case.delivery_failed", actor=None, object_type="case", object_id=message.case_id,
+                summary=f"message {message.pk}: delivery failed", after={"message": message.pk},
+            )
+    return message
+
+
+def usable_fields(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Split case fields from a form or an import into the valid ones and the problems.
+
+    A complaint is never lost because a form sent an unknown branch code: the case opens
+    without that field, and the problem is noted on it.
+    """
+    good: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    probe = Case()
+    for key, raw in fields.items():
+        if key not in EDITABLE_FIELDS or key == "duplicate_of":
+            problems[key] = str(_("Unknown or read-only field."))
+            continue
+        try:
+            good[key] = _parse(key, raw, probe)
+        except ValidationError as exc:
+            problems[key] = " ".join(exc.messages)
+    return good, problems
+
+
+def store_attachment_content(attachment: Any, *, content: bytes, content_type: str = "") -> Any:
+    """Keep the bytes of an attachment that arrived as a platform reference."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    with transaction.atomic():
+        attachment.sha256 = hashlib.sha256(content).hexdigest()
+        attachment.size = len(content)
+        if content_type:
+            attachment.content_type = content_type[:120]
+        attachment.file.save(attachment.sha256, ContentFile(content), save=False)
+        attachment.save(update_fields=["sha256", "size", "content_type", "file"])
+    return attachment

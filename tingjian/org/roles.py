@@ -19,6 +19,9 @@ class Role(StrEnum):
     MANAGER = "manager"
     EXECUTIVE = "executive"
     ADMIN = "admin"
+    # Tingjian itself, acting on what arrives from channels (files messages, reopens a case
+    # when its customer writes again). One service account holds it; it cannot log in.
+    SYSTEM = "system"
 
 
 ROLE_LABELS = {
@@ -28,6 +31,7 @@ ROLE_LABELS = {
     Role.MANAGER: _("Manager"),
     Role.EXECUTIVE: _("Executive"),
     Role.ADMIN: _("Administrator"),
+    Role.SYSTEM: _("Tingjian (automatic)"),
 }
 
 # app_label.codename for every permission a role grants.
@@ -60,6 +64,11 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "cases.manage_policy", "customers.view_customer", "customers.add_customer",
         "customers.change_customer", "org.view_department", "org.change_department",
         "audit.view_auditevent",
+    },
+    Role.SYSTEM: {
+        "cases.view_case", "cases.view_all_cases", "cases.add_case", "cases.change_case",
+        "cases.add_message", "customers.view_customer", "customers.add_customer",
+        "customers.change_customer",
     },
 }
 

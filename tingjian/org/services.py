@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
@@ -56,3 +57,28 @@ def ensure_profile(user: Any, *, display_name: str = "", language: str = "zh-han
         user=user, defaults={"display_name": display_name, "language": language}
     )
     return profile
+
+
+SYSTEM_USERNAME = "tingjian"
+
+
+def system_user() -> Any:
+    """The service account Tingjian acts as when nobody clicked (filing, automatic reopening).
+
+    It has the ``system`` role, no usable password, and appears as "tingjian" in the audit
+    trail, so automatic actions are told apart from people's.
+    """
+    user_model = get_user_model()
+    user = user_model.objects.filter(username=SYSTEM_USERNAME).first()
+    if user is None:
+        with transaction.atomic():
+            user, created = user_model.objects.get_or_create(
+                username=SYSTEM_USERNAME, defaults={"first_name": "Tingjian", "is_active": True}
+            )
+            if created:
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+                if not Group.objects.filter(name=Role.SYSTEM.value).exists():
+                    sync_roles()
+                set_roles(user, [Role.SYSTEM])
+    return user

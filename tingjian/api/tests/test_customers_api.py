@@ -22,7 +22,7 @@ def test_create_customer_with_identities(api_as: Callable[[str], ApiClient], use
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["name"] == "張大同"
-    assert {(i["kind"], i["value"]) for i in body["identities"]} == {("phone", "0922111222"), ("line", "U1234")}
+    assert {(i["kind"], i["value"]) for i in body["identities"]} == {("phone", "+886922111222"), ("line", "U1234")}
 
 
 def test_an_identity_of_another_customer_is_422(api_as: Callable[[str], ApiClient], customer: Customer) -> None:
@@ -49,7 +49,7 @@ def test_customer_detail_lists_only_the_cases_the_user_may_see(api_as: Callable[
     logistics_view = api_as("agent2").get(f"/customers/{customer.pk}").json()
     assert [c["number"] for c in cs_view["cases"]] == [cs_case.number]
     assert [c["number"] for c in logistics_view["cases"]] == [logistics_case.number]
-    assert cs_view["identities"] == [{"kind": "phone", "value": "0912345678"}]
+    assert cs_view["identities"] == [{"kind": "phone", "value": "+886912345678"}]
 
 
 def test_unknown_customer_is_404(api_as: Callable[[str], ApiClient], users: dict[str, Any]) -> None:

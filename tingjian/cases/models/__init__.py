@@ -10,11 +10,11 @@ from .case import (
     Stage,
     StageChangeOutsideEngine,
 )
-from .conversation import Direction, Mention, Message, Note
+from .conversation import Attachment, DeliveryStatus, Direction, Mention, Message, Note
 from .policy import Override, PolicyVersion, QAReview
 
 __all__ = [
-    "Case", "CaseLink", "CaseNumberSequence", "ChannelKind", "CloseReason", "Direction",
+    "Attachment", "Case", "CaseLink", "DeliveryStatus", "CaseNumberSequence", "ChannelKind", "CloseReason", "Direction",
     "LinkKind", "Mention", "Message", "Note", "Override", "PolicyVersion", "QAReview",
     "ResolutionCode", "Severity", "Stage", "StageChangeOutsideEngine",
 ]

@@ -37,6 +37,14 @@ class Message(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     carries_resolution = models.BooleanField(_("carries the resolution"), default=False)
     delivery_status = models.CharField(_("delivery"), max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.RECORDED)
+    # The platform's words when delivery failed, shown to the agent in plain language.
+    delivery_error = models.CharField(_("delivery problem"), max_length=500, blank=True)
+    # Sent by Tingjian itself (an acknowledgement with the case number), not by a person:
+    # it is no first response and acknowledges nobody in the workflow's sense.
+    automatic = models.BooleanField(_("automatic"), default=False)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    # Followers or friends of the author, where the platform said (public posts: reach).
+    author_reach = models.PositiveIntegerField(_("author's reach"), null=True, blank=True)
 
     class Meta:
         ordering = ["sent_at", "id"]
@@ -53,6 +61,35 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_direction_display()} {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # The stored name never comes from the sender: it is the content's hash.
+    return f"attachments/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class Attachment(models.Model):
+    """A file that came with a message (or a reference to fetch it from the platform)."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(_("kind"), max_length=20)
+    filename = models.CharField(_("file name"), max_length=255, blank=True)
+    content_type = models.CharField(_("type"), max_length=120, blank=True)
+    size = models.PositiveBigIntegerField(_("size"), null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    file = models.FileField(upload_to=attachment_path, blank=True)
+    # The platform's id or URL while the file is not fetched yet.
+    media_ref = models.CharField(max_length=1000, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.filename or self.kind
 
 
 class Note(models.Model):

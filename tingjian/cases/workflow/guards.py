@@ -77,7 +77,8 @@ def _department_set(ctx: GuardContext) -> bool:
 
 @guard("customer_acknowledged", _("The customer has been acknowledged (a reply was sent)"))
 def _customer_acknowledged(ctx: GuardContext) -> bool:
-    return ctx.case.messages.filter(direction=Direction.OUTBOUND).exists()
+    # An automatic acknowledgement is not a person answering.
+    return ctx.case.messages.filter(direction=Direction.OUTBOUND, automatic=False).exists()
 
 
 @guard("findings_written", _("Findings are written"))

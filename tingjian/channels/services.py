@@ -1,0 +1,266 @@
+"""Channels: configuring them, and taking in what they deliver.
+
+Responsible for: channel settings and their encrypted secrets (validated against the
+adapter's keys, audited without their values), storing each delivered event once
+(``receive``), quarantining unreadable bodies, counting refused requests, and requeueing
+dead-lettered events. Must never: parse or file an event inside a web request (that is
+``channels.pipeline``, in a task), call a platform from a webhook view, or log a secret or
+a message's text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from tingjian import clock
+from tingjian.audit import services as audit
+
+from . import secrets
+from .adapters import MODULES, get_adapter
+from .adapters.base import Accepted, ChannelConfig
+from .models import Channel, EventStatus, InboundEvent, Kind, QuarantinedRequest
+
+logger = logging.getLogger(__name__)
+
+QUARANTINE_MAX_BYTES = 256 * 1024
+PERM = "channels.manage_channels"
+
+
+def ensure_may_manage(by: Any) -> None:
+    if by is not None and not by.has_perm(PERM):
+        raise PermissionDenied(_("Only an administrator may configure channels."))
+
+
+def channel_config(channel: Channel) -> ChannelConfig:
+    """The channel as its adapter sees it, secrets decrypted (kept in memory only)."""
+    adapter = get_adapter(channel.kind)
+    api_base = getattr(settings, adapter.api_base_setting, "") if adapter.api_base_setting else ""
+    state = dict(channel.state or {})
+    sealed = state.pop("sealed", "")
+    if sealed:
+        state.update(secrets.unseal(sealed))
+    return ChannelConfig(
+        kind=channel.kind, name=channel.name, config=dict(channel.config or {}),
+        secrets=secrets.unseal(channel.secrets_encrypted), api_base=api_base, state=state,
+    )
+
+
+def webhook_url(channel: Channel) -> str:
+    return f"{settings.TINGJIAN_PUBLIC_URL}/hooks/{channel.kind}/{channel.name}/"
+
+
+def _coerce(value: Any) -> Any:
+    if isinstance(value, str) and value.lower() in {"true", "false", "yes", "no", "on", "off"}:
+        return value.lower() in {"true", "yes", "on"}
+    return value
+
+
+def _split(kind: str, values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Sort key=value settings into plain settings and secrets; unknown keys are an error."""
+    adapter = get_adapter(kind)
+    config: dict[str, Any] = {}
+    hidden: dict[str, str] = {}
+    unknown = []
+    for key, value in values.items():
+        if key in adapter.secret_keys:
+            hidden[key] = str(value)
+        elif key in adapter.config_keys or key in COMMON_KEYS:
+            config[key] = _coerce(value)
+        else:
+            unknown.append(key)
+    if unknown:
+        allowed = ", ".join(sorted({*adapter.config_keys, *adapter.secret_keys, *COMMON_KEYS}))
+        raise ValidationError(
+            _("Unknown setting(s) for %(kind)s: %(keys)s. Known: %(allowed)s")
+            % {"kind": kind, "keys": ", ".join(sorted(unknown)), "allowed": allowed}
+        )
+    return config, hidden
+
+
+# Settings every channel understands, whatever its platform.
+COMMON_KEYS = ("auto_reply", "auto_reply_text", "language")
+
+
+def _missing(kind: str, config: Mapping[str, Any], hidden: Mapping[str, str]) -> list[str]:
+    adapter = get_adapter(kind)
+    return [k for k in adapter.required_keys if not (config.get(k) or hidden.get(k))]
+
+
+def create_channel(
+    *, kind: str, name: str, display_name: str = "", values: Mapping[str, Any] | None = None,
+    by: Any | None, sandbox: bool = False, branch: Any = None, department: Any = None,
+) -> Channel:
+    ensure_may_manage(by)
+    if kind not in MODULES or kind not in Kind.values:
+        raise ValidationError({"kind": _("Unknown channel kind: %(k)s") % {"k": kind}})
+    config, hidden = _split(kind, values or {})
+    missing = _missing(kind, config, hidden)
+    if missing:
+        raise ValidationError(_("Missing setting(s): %(keys)s") % {"keys": ", ".join(missing)})
+    now = clock.now()
+    channel = Channel(
+        kind=kind, name=name, display_name=display_name or name, config=config,
+        secrets_encrypted=secrets.seal(hidden), sandbox=sandbox, branch=branch,
+        department=department, created_at=now, updated_at=now,
+    )
+    channel.full_clean()
+    try:
+        with transaction.atomic():
+            channel.save()
+            audit.record(
+                "channel.created", actor=by, object_type="channel", object_id=channel.pk,
+                summary=f"{kind} channel {name} created",
+                after={"config": sorted(config), "secrets": sorted(hidden), "sandbox": sandbox},
+            )
+    except IntegrityError as exc:
+        raise ValidationError({"name": _("A %(kind)s channel named %(name)s exists already.") % {"kind": kind, "name": name}}) from exc
+    return channel
+
+
+def update_channel(
+    channel: Channel, *, by: Any | None, values: Mapping[str, Any] | None = None,
+    clear: Iterable[str] = (), **fields: Any,
+) -> Channel:
+    """Change settings; a secret given replaces the stored one, a secret left out is kept."""
+    ensure_may_manage(by)
+    allowed = {"display_name", "is_active", "sandbox", "branch", "department"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValidationError(_("These fields cannot be changed: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    config, hidden = _split(channel.kind, values or {})
+    with transaction.atomic():
+        channel = Channel.objects.select_for_update().get(pk=channel.pk)
+        stored = secrets.unseal(channel.secrets_encrypted)
+        merged_config = {**channel.config, **config}
+        merged_secrets = {**stored, **{k: v for k, v in hidden.items() if v}}
+        for key in clear:
+            merged_config.pop(key, None)
+            merged_secrets.pop(key, None)
+        missing = _missing(channel.kind, merged_config, merged_secrets)
+        if missing:
+            raise ValidationError(_("Missing setting(s): %(keys)s") % {"keys": ", ".join(missing)})
+        for key, value in fields.items():
+            setattr(channel, key, value)
+        channel.config = merged_config
+        channel.secrets_encrypted = secrets.seal(merged_secrets)
+        channel.updated_at = clock.now()
+        channel.full_clean()
+        channel.save()
+        audit.record(
+            "channel.changed", actor=by, object_type="channel", object_id=channel.pk,
+            summary=f"{channel.kind} channel {channel.name} changed",
+            after={
+                "fields": sorted(fields), "config": sorted(config),
+                "secrets_replaced": sorted(k for k, v in hidden.items() if v), "cleared": sorted(clear),
+            },
+        )
+    return channel
+
+
+def save_state(channel: Channel, changes: Mapping[str, Any], *, sealed_keys: Iterable[str] = ()) -> None:
+    """Remember what an adapter asked to keep; secret-like values (tokens) are sealed."""
+    if not changes:
+        return
+    sealed_keys = set(sealed_keys)
+    with transaction.atomic():
+        locked = Channel.objects.select_for_update().get(pk=channel.pk)
+        state = dict(locked.state or {})
+        hidden = secrets.unseal(state.get("sealed", ""))
+        for key, value in changes.items():
+            if key in sealed_keys or "token" in key:
+                hidden[key] = value
+            else:
+                state[key] = value
+        state["sealed"] = secrets.seal(hidden)
+        locked.state = state
+        locked.save(update_fields=["state"])
+        channel.state = state
+
+
+def note_problem(channel: Channel, problem: str) -> None:
+    Channel.objects.filter(pk=channel.pk).update(last_error=problem[:500], last_error_at=clock.now())
+
+
+def count_rejection(channel: Channel) -> None:
+    """A request with a wrong or missing signature: counted for the administrator, nothing kept."""
+    Channel.objects.filter(pk=channel.pk).update(
+        rejected_requests=F("rejected_requests") + 1, last_rejected_at=clock.now()
+    )
+    logger.warning("refused a request with a bad signature on channel %s/%s", channel.kind, channel.name)
+
+
+def quarantine(channel: Channel | None, body: bytes, *, reason: str, content_type: str = "") -> QuarantinedRequest:
+    item = QuarantinedRequest.objects.create(
+        channel=channel, received_at=clock.now(), reason=reason[:500],
+        content_type=content_type[:100], body=body[:QUARANTINE_MAX_BYTES], size=len(body),
+    )
+    logger.warning("quarantined an unreadable %d-byte request (#%s)", len(body), item.pk)
+    return item
+
+
+def client_key(address: str) -> str:
+    """A keyed hash of a client address: enough to rate-limit, useless to identify anyone."""
+    return hmac.new(settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256).hexdigest()
+
+
+def receive(
+    channel: Channel, accepted: Accepted, *, client: str = "", public_token: str = "", fingerprint: str = "",
+) -> list[tuple[InboundEvent, bool]]:
+    """Store each event once (a redelivery finds the first) and enqueue the new ones.
+
+    Returns (event, created) pairs. Enqueueing happens after commit; if the queue cannot be
+    reached the event stays "received" and the sweep enqueues it later — it is never lost.
+    """
+    from .pipeline import enqueue_ingest
+
+    now = clock.now()
+    out: list[tuple[InboundEvent, bool]] = []
+    with transaction.atomic():
+        for incoming in accepted.events:
+            event, created = InboundEvent.objects.get_or_create(
+                channel=channel, external_id=incoming.external_id[:255],
+                defaults={
+                    "received_at": now, "body": incoming.payload, "content_type": incoming.content_type[:100],
+                    "meta": dict(incoming.meta), "client_key": client_key(client) if client else "",
+                    "public_token": public_token if len(accepted.events) == 1 else "",
+                    "fingerprint": fingerprint,
+                },
+            )
+            out.append((event, created))
+            if created:
+                transaction.on_commit(lambda pk=event.pk: enqueue_ingest(pk))
+        if out:
+            Channel.objects.filter(pk=channel.pk).update(last_event_at=now)
+    return out
+
+
+def requeue(event: InboundEvent, *, by: Any) -> InboundEvent:
+    """An administrator's one click: try a failed or dead-lettered event again from scratch."""
+    from .pipeline import enqueue_ingest
+
+    ensure_may_manage(by)
+    with transaction.atomic():
+        event = InboundEvent.objects.select_for_update().get(pk=event.pk)
+        if event.status not in {EventStatus.DEAD, EventStatus.RETRYING, EventStatus.RECEIVED}:
+            raise ValidationError(_("Only a failed or waiting event can be requeued."))
+        before = event.status
+        event.status = EventStatus.RECEIVED
+        event.attempts = 0
+        event.next_attempt_at = None
+        event.save(update_fields=["status", "attempts", "next_attempt_at"])
+        audit.record(
+            "channel.event_requeued", actor=by, object_type="channel", object_id=event.channel_id,
+            summary=f"event {event.pk} requeued", before={"status": before}, after={"event": event.pk},
+        )
+        transaction.on_commit(lambda: enqueue_ingest(event.pk))
+    return event
