@@ -181,3 +181,47 @@ class OutboundDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"delivery of message {self.message_id}: {self.status}"
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("Uploaded")
+    CHECKING = "checking", _("Checking (dry run)")
+    CHECKED = "checked", _("Checked")
+    IMPORTING = "importing", _("Importing")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class CallImport(models.Model):
+    """One call-centre log file: checked (dry run) first, then imported, with progress."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="imports")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded"))
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("file"), max_length=255)
+    file_format = models.CharField(max_length=10)  # csv | xlsx
+    # Our field → the file's column header, e.g. {"call_id": "通話編號", "phone": "來電號碼"}.
+    mapping = models.JSONField(default=dict)
+    status = models.CharField(_("status"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.UPLOADED)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    good_rows = models.PositiveIntegerField(default=0)
+    duplicate_rows = models.PositiveIntegerField(default=0)
+    imported_rows = models.PositiveIntegerField(default=0)
+    # [{"row": 7, "reason": "…"}, …]: every bad row, with why.
+    bad_rows = models.JSONField(default=list)
+    error = models.CharField(max_length=500, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        verbose_name = _("call log import")
+        verbose_name_plural = _("call log imports")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
