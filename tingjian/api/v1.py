@@ -13,6 +13,7 @@ from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 
 from tingjian.cases import api as cases_api
+from tingjian.channels import api as channels_api
 from tingjian.customers import api as customers_api
 
 from . import problems
@@ -50,3 +51,5 @@ api.add_router("/customers", customers_api.router, tags=["customers"])
 # The customer detail lists the customer's cases; customers may not import cases (layering),
 # so the cases app contributes that endpoint under /customers.
 api.add_router("/customers", cases_api.customer_router, tags=["customers"])
+api.add_router("/cases", channels_api.case_router, tags=["cases"])
+api.add_router("/intake", channels_api.router, tags=["intake"])

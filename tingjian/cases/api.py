@@ -220,6 +220,7 @@ class MessageOut(Schema):
     carries_resolution: bool
     is_public: bool
     delivery_status: str
+    delivery_error: str = Field("", description="the platform's problem in plain words, when delivery failed")
 
 
 class NoteOut(Schema):
@@ -308,7 +309,7 @@ def message_out(message: Message) -> dict[str, Any]:
         "id": message.pk, "direction": message.direction, "channel": message.channel,
         "body": message.body, "author": _username(message.author_user), "sent_at": message.sent_at,
         "carries_resolution": message.carries_resolution, "is_public": message.is_public,
-        "delivery_status": message.delivery_status,
+        "delivery_status": message.delivery_status, "delivery_error": message.delivery_error,
     }
 
 

@@ -264,3 +264,54 @@ def requeue(event: InboundEvent, *, by: Any) -> InboundEvent:
         )
         transaction.on_commit(lambda: enqueue_ingest(event.pk))
     return event
+
+
+class IdempotencyConflict(Exception):
+    """An Idempotency-Key was used before with a different request body."""
+
+
+def api_channel(name: str = "") -> Channel:
+    """The REST intake channel named, or the default one (made on first use: it has no secrets)."""
+    if name:
+        channel = Channel.objects.filter(kind=Kind.API, name=name, is_active=True).first()
+        if channel is None:
+            raise ValidationError({"channel": _("No active intake channel named %(n)s.") % {"n": name}})
+        return channel
+    now = clock.now()
+    channel, _created = Channel.objects.get_or_create(
+        kind=Kind.API, name="api", defaults={"display_name": "REST API", "created_at": now, "updated_at": now}
+    )
+    return channel
+
+
+def submit_intake(channel: Channel, *, key: str, document: dict[str, Any], by: Any) -> tuple[InboundEvent, bool]:
+    """Store a complaint another system sent, once per Idempotency-Key.
+
+    The same key with the same body returns the first event (a client retrying after a
+    timeout gets the same answer); the same key with another body is refused.
+    """
+    import json
+
+    from .adapters.base import IncomingEvent
+
+    if not by.has_perm("cases.add_case"):
+        raise PermissionDenied(_("You may not open cases."))
+    body = json.dumps(document, ensure_ascii=False, sort_keys=True, default=str).encode()
+    fingerprint = hashlib.sha256(body).hexdigest()
+    existing = InboundEvent.objects.filter(channel=channel, external_id=key).first()
+    if existing is not None:
+        if existing.fingerprint != fingerprint:
+            raise IdempotencyConflict(key)
+        return existing, False
+    (event, created), = receive(
+        channel, Accepted(events=[IncomingEvent(external_id=key, payload=body, meta={"by": by.pk})]),
+        fingerprint=fingerprint,
+    )
+    if created:
+        audit.record(
+            "channel.intake", actor=by, object_type="channel", object_id=channel.pk,
+            summary=f"intake request {event.pk} received", after={"event": event.pk},
+        )
+    elif event.fingerprint != fingerprint:
+        raise IdempotencyConflict(key)
+    return event, created

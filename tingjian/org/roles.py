@@ -63,11 +63,11 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "cases.add_message", "cases.add_note", "cases.override_guards", "cases.close_as_spam",
         "cases.manage_policy", "customers.view_customer", "customers.add_customer",
         "customers.change_customer", "org.view_department", "org.change_department",
-        "audit.view_auditevent",
+        "audit.view_auditevent", "channels.manage_channels",
     },
     Role.SYSTEM: {
         "cases.view_case", "cases.view_all_cases", "cases.add_case", "cases.change_case",
-        "cases.add_message", "customers.view_customer", "customers.add_customer",
+        "cases.add_message", "cases.add_note", "customers.view_customer", "customers.add_customer",
         "customers.change_customer",
     },
 }
