@@ -5,6 +5,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 WORKER = "tingjian.ops.management.commands.worker"
+# The worker starts the periodic tick (a row and a task) before it runs.
+pytestmark = pytest.mark.django_db
 RQ_SETTINGS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default", "outbound"]}}
 
 
@@ -57,3 +59,14 @@ def test_worker_runs_rqworker_with_the_backend_job_class_on_its_queues(settings:
 @pytest.mark.django_db(transaction=True)
 def test_worker_batch_mode_really_starts_and_exits() -> None:
     call_command("worker", "--batch", "--interval", "0.1", verbosity=0)
+
+
+def test_worker_starts_the_periodic_tick_unless_it_only_drains_the_queue() -> None:
+    from tingjian.ops.models import Heartbeat
+
+    with mock.patch(f"{WORKER}.call_command"), mock.patch("django.tasks.Task.enqueue") as enqueue:
+        call_command("worker", "--batch")
+        assert not Heartbeat.objects.exists()
+        call_command("worker")
+    assert Heartbeat.objects.filter(name="tick").exists()
+    enqueue.assert_called_once()

@@ -69,7 +69,17 @@ class Command(BaseCommand):
             kwargs["batch"] = True
         if options["max_tasks"] is not None:
             kwargs["max_tasks"] = options["max_tasks"]
+        self._start_ticking(options)
         call_command("db_worker", **kwargs)
+
+    def _start_ticking(self, options: dict[str, Any]) -> None:
+        """The periodic sweep and mailbox polling run as a self-rescheduling task (ops.periodic)."""
+        if options["batch"]:
+            return
+        from tingjian.ops.periodic import ensure_ticking
+
+        if ensure_ticking() and options["verbosity"]:
+            self.stdout.write("Started the every-minute tick (sweep, mailbox polling).")
 
     def _run_rq_worker(self, config: dict[str, Any], options: dict[str, Any]) -> None:
         missing = [m for m in ("django_tasks_rq", "django_rq") if importlib.util.find_spec(m) is None]
@@ -90,6 +100,7 @@ class Command(BaseCommand):
             queues = list(config.get("QUEUES") or ["default"])
         else:
             queues = [q.strip() for q in options["queue_name"].split(",") if q.strip()]
+        self._start_ticking(options)
         call_command(
             "rqworker", *queues, job_class=RQ_JOB_CLASS, burst=options["batch"],
             verbosity=options["verbosity"],
