@@ -55,6 +55,29 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _encryption_keys() -> list[str]:
+    """Fernet keys for channel secrets at rest (see tingjian/channels/secrets.py)."""
+    keys = _env_list("TINGJIAN_ENCRYPTION_KEYS", [])
+    if keys:
+        return keys
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "TINGJIAN_ENCRYPTION_KEYS must be set when TINGJIAN_DEBUG is off (generate one: "
+            "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')."
+        )
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    path = VAR_DIR / "encryption_key"
+    if not path.exists():
+        from cryptography.fernet import Fernet
+
+        path.write_bytes(Fernet.generate_key())
+        path.chmod(0o600)
+    return [path.read_text().strip()]
+
+
+TINGJIAN_ENCRYPTION_KEYS = _encryption_keys()
 ALLOWED_HOSTS = _env_list(
     "TINGJIAN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
 )

@@ -266,3 +266,22 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
         enqueue_delivery(pk)
     return {"events": len(received) + len(retrying), "deliveries": len(deliveries)}
 
+
+
+def periodic_work() -> str:
+    """Run every minute by the worker's tick, and by `tingjian channels sweep` from cron."""
+    from django.utils.dateparse import parse_datetime
+
+    from .models import Kind
+    from .tasks import poll_mailbox
+
+    swept = sweep()
+    polled = 0
+    for channel in Channel.objects.filter(kind=Kind.EMAIL, is_active=True).only("pk", "config", "state"):
+        every = timedelta(seconds=int((channel.config or {}).get("poll_seconds") or 60))
+        last = parse_datetime(str((channel.state or {}).get("last_poll_at") or ""))
+        if last is not None and clock.now() - last < every - timedelta(seconds=5):
+            continue
+        _enqueue_quietly(poll_mailbox, channel.pk)
+        polled += 1
+    return f"requeued {swept['events']} event(s) and {swept['deliveries']} delivery(ies); polling {polled} mailbox(es)"

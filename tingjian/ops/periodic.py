@@ -10,13 +10,12 @@ that starts finds a chain that died (due more than two minutes ago) and starts i
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.tasks import task
 
 from tingjian import clock
 from tingjian.channels import pipeline
-from tingjian.channels.models import Channel, Kind
 
 from .models import Heartbeat
 
@@ -28,29 +27,8 @@ NAME = "tick"
 
 
 def run_periodic_work() -> str:
-    """What happens each minute; also what `tingjian channels sweep` runs from cron."""
-    from tingjian.channels.tasks import poll_mailbox
-
-    swept = pipeline.sweep()
-    polled = 0
-    for channel in Channel.objects.filter(kind=Kind.EMAIL, is_active=True).only("pk", "config", "state"):
-        every = int((channel.config or {}).get("poll_seconds") or 60)
-        last = (channel.state or {}).get("last_poll_at")
-        if last and clock.now() - clock_parse(last) < timedelta(seconds=every) - SLACK:
-            continue
-        try:
-            poll_mailbox.enqueue(channel.pk)
-            polled += 1
-        except Exception:
-            logger.exception("could not enqueue the poll of mailbox %s", channel.pk)
-    return f"requeued {swept['events']} event(s), {swept['deliveries']} delivery(ies); polling {polled} mailbox(es)"
-
-
-def clock_parse(value: str) -> datetime:
-    from django.utils.dateparse import parse_datetime
-
-    parsed = parse_datetime(value)
-    return parsed if parsed is not None else clock.now() - timedelta(days=1)
+    """What happens each minute: each app's periodic work, collected here."""
+    return pipeline.periodic_work()
 
 
 @task(priority=90)
