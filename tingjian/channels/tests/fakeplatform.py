@@ -84,7 +84,7 @@ def fake_platform() -> Iterator[FakePlatform]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     platform.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield platform

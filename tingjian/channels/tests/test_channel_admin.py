@@ -97,3 +97,11 @@ def test_production_refuses_to_start_without_an_encryption_key(tmp_path: Any) ->
     result = subprocess.run([sys.executable, "-c", "import tingjian.settings"], env=env, capture_output=True, text=True, check=False)
     assert result.returncode != 0 and "TINGJIAN_ENCRYPTION_KEYS must be set" in result.stderr
     assert not (tmp_path / "encryption_key").exists()
+
+
+def test_platform_calls_never_log_their_urls_with_tokens() -> None:
+    import logging
+
+    # httpx logs "HTTP Request: GET https://…?access_token=…" at INFO.
+    assert logging.getLogger("httpx").getEffectiveLevel() >= logging.WARNING
+    assert logging.getLogger("httpcore").getEffectiveLevel() >= logging.WARNING
