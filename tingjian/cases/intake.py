@@ -43,13 +43,20 @@ SUBJECT_LENGTH = 80
 class IncomingFile(Protocol):
     """What intake needs of an attachment (``channels.adapters.base.AttachmentIn`` fits)."""
 
-    kind: str
-    filename: str
-    content_type: str
-    content: bytes | None
-    media_ref: str
-    size: int | None
-    note: str
+    @property
+    def kind(self) -> str: ...
+    @property
+    def filename(self) -> str: ...
+    @property
+    def content_type(self) -> str: ...
+    @property
+    def content(self) -> bytes | None: ...
+    @property
+    def media_ref(self) -> str: ...
+    @property
+    def size(self) -> int | None: ...
+    @property
+    def note(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -137,7 +144,6 @@ def file_message(
                 return Filed(existing.case, existing, "duplicate")
         actor = system_user()
         body = (text or "").strip() or "—"
-        extra = {"subject": subject, "author_reach": author_reach}
         hinted, foreign = _hinted_case(customer, channel, thread_refs, case_number_hint)
         if foreign is not None:
             customer_services.suggest_match(
@@ -157,7 +163,7 @@ def file_message(
             message = services._record_message(
                 target, direction="in", body=body[: services.MAX_BODY], by=None, channel=channel,
                 is_public=is_public, external_id=external_id, sent_at=sent_at,
-                author_identity=identity, actor=actor, **extra,
+                author_identity=identity, actor=actor, subject=subject, author_reach=author_reach,
             )
             case = target
         else:
@@ -165,7 +171,8 @@ def file_message(
             case = services.open_case(
                 customer=customer, subject=subject_from(text, subject), channel=channel,
                 body=body[: services.MAX_BODY], by=actor, sent_at=sent_at, fields=values,
-                external_id=external_id, is_public=is_public, author_identity=identity, message_extra=extra,
+                external_id=external_id, is_public=is_public, author_identity=identity,
+                message_extra={"subject": subject, "author_reach": author_reach},
             )
             message = case.messages.get()
             if problems:

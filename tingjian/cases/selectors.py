@@ -95,7 +95,10 @@ def get_case(user: Any, number: str) -> Case:
 
 
 def case_messages(case: Case) -> QuerySet[Message]:
-    return case.messages.select_related("author_user", "author_identity").order_by("sent_at", "id")
+    return (
+        case.messages.select_related("author_user", "author_identity")
+        .prefetch_related("attachments").order_by("sent_at", "id")
+    )
 
 
 def case_notes(case: Case) -> QuerySet[Note]:
@@ -132,6 +135,16 @@ def customer_cases(user: Any, case: Case) -> QuerySet[Case]:
         .filter(customer_id=case.customer_id)
         .select_related("category", "department")
         .order_by("-opened_at")
+    )
+
+
+def customer_messages(user: Any, customer_id: int) -> QuerySet[Message]:
+    """The customer's messages across every channel, in the cases the user may see, newest first."""
+    return (
+        Message.objects.filter(case__in=visible_cases(user).filter(customer_id=customer_id).values("pk"))
+        .select_related("case", "author_user", "author_identity")
+        .prefetch_related("attachments")
+        .order_by("-sent_at", "-id")
     )
 
 

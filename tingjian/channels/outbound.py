@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, override
+from django.utils.translation import gettext_noop
 
 from tingjian import clock
 from tingjian.alerts import services as alerts
@@ -44,6 +44,8 @@ MESSAGE_CHANNEL = {
     Kind.WECHAT: "wechat", Kind.LINE: "line", Kind.EMAIL: "email", Kind.WEBFORM: "webform",
     Kind.CALLLOG: "phone", Kind.API: "api",
 }
+# Channels a reply can be sent back through (the others take complaints in only).
+REPLY_KINDS = (Kind.WECHAT, Kind.LINE, Kind.MESSENGER, Kind.EMAIL)
 ACKNOWLEDGEMENT = {
     "zh-hant": "您好，我們已收到您的意見，案件編號 {case_number}。專人會儘快回覆您。",
     "zh-hans": "您好，我们已收到您的意见，案件编号 {case_number}。专人会尽快回复您。",
@@ -80,7 +82,7 @@ def reply_targets(case: Case) -> list[ReplyTarget]:
     now = clock.now()
     targets: list[ReplyTarget] = []
     contacts = (
-        Contact.objects.filter(identity__customer_id=case.customer_id, channel__is_active=True)
+        Contact.objects.filter(identity__customer_id=case.customer_id, channel__is_active=True, channel__kind__in=REPLY_KINDS)
         .select_related("channel", "identity").order_by("-last_inbound_at")
     )
     for contact in contacts:
@@ -204,8 +206,13 @@ def _recipient(delivery: OutboundDelivery) -> Recipient:
     subject = (last_mail.subject if last_mail and last_mail.subject else case.subject)
     if not subject.lower().startswith("re:"):
         subject = f"Re: {subject}"
+    kind = delivery.identity.kind if delivery.identity else ""
+    if delivery.public:
+        # A public reply answers a comment; its platform is the comment message's channel.
+        comment = case.messages.filter(external_id=delivery.target, is_public=True).first()
+        kind = comment.channel if comment else "comment"
     return Recipient(
-        handle=delivery.target, kind="comment" if delivery.public else (delivery.identity.kind if delivery.identity else ""),
+        handle=delivery.target, kind=kind,
         display_name=case.customer.display_name, reply_token=token,
         last_inbound_at=contact.last_inbound_at if contact else None, subject=f"{subject} [{case.number}]" if case.number not in subject else subject,
         in_reply_to=last_mail.external_id if last_mail else "", references=references, public=delivery.public,
@@ -228,11 +235,10 @@ def deliver(delivery_id: int) -> str:
             result_id, mode, changes = "", "sandbox" if channel.sandbox else "status_page", {}
         else:
             adapter = get_adapter(channel.kind)
-            with override(delivery.message.case.customer.language):
-                result = adapter.send(
-                    channel_config(channel), _recipient(delivery),
-                    OutgoingMessage(text=delivery.message.body, case_number=delivery.message.case.number, retry_key=str(delivery.retry_key)),
-                )
+            result = adapter.send(
+                channel_config(channel), _recipient(delivery),
+                OutgoingMessage(text=delivery.message.body, case_number=delivery.message.case.number, retry_key=str(delivery.retry_key)),
+            )
             result_id, mode, changes = result.platform_message_id, result.mode, dict(result.state_changes)
     except DeliveryError as exc:
         return _failed(delivery, exc.message, retry=exc.retry)
@@ -285,6 +291,7 @@ def retry_delivery(message: Message, *, by: Any) -> OutboundDelivery:
     if delivery is None or delivery.status != DeliveryStatus.FAILED:
         raise ValidationError(_("Only a reply that failed can be sent again."))
     case_services.permissions.ensure_can_view(by, message.case)
+    case_services.permissions.ensure_perm(by, "cases.add_message", _("You may not reply to customers."))
     with transaction.atomic():
         delivery.status, delivery.attempts, delivery.next_attempt_at, delivery.claimed_at = DeliveryStatus.QUEUED, 0, None, None
         delivery.save(update_fields=["status", "attempts", "next_attempt_at", "claimed_at"])

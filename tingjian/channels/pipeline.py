@@ -14,6 +14,7 @@ import logging
 import traceback
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -151,7 +152,7 @@ def _file(event: InboundEvent, item: ParsedEvent, profiles: dict[tuple[str, str]
     filed = intake.file_message(
         customer=resolution.customer, identity=resolution.identity, channel=item.channel, text=item.text,
         external_id=item.external_id, sent_at=item.sent_at, subject=item.subject, is_public=item.is_public,
-        author_reach=contact.reach, attachments=item.attachments, thread_refs=item.thread_refs,
+        author_reach=contact.reach if contact.reach is not None else (profile.reach if profile else None), attachments=item.attachments, thread_refs=item.thread_refs,
         case_number_hint=item.case_number_hint, fields=fields,
     )
     _contact_state(channel, resolution.identity, at=item.sent_at, reply_token=item.reply_token, following=True)
@@ -165,7 +166,7 @@ def _file(event: InboundEvent, item: ParsedEvent, profiles: dict[tuple[str, str]
         from .tasks import fetch_attachment
 
         for attachment_id in pending:
-            transaction.on_commit(lambda pk=attachment_id: _enqueue_quietly(fetch_attachment, pk, channel.pk))
+            transaction.on_commit(partial(_enqueue_quietly, fetch_attachment, attachment_id, channel.pk))
     return f"{filed.outcome} {filed.case.number}", filed.case, filed.message
 
 

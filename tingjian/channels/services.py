@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import logging
 from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -238,7 +239,7 @@ def receive(
             )
             out.append((event, created))
             if created:
-                transaction.on_commit(lambda pk=event.pk: enqueue_ingest(pk))
+                transaction.on_commit(partial(enqueue_ingest, event.pk))
         if out:
             Channel.objects.filter(pk=channel.pk).update(last_event_at=now)
     return out

@@ -22,7 +22,6 @@ class IdentitySource(models.TextChoices):
 
     CHANNEL = "channel", _("wrote to us on the channel")
     GIVEN = "given", _("given by the customer (form, call, email sender)")
-    MESSAGE_TEXT = "message_text", _("found in the customer's message")
     UNIONID = "unionid", _("same WeChat unionid")
     AGENT = "agent", _("entered by staff")
 
@@ -106,6 +105,7 @@ class CustomerMerge(models.Model):
 class MatchReason(models.TextChoices):
     PHONE_IN_TEXT = "phone_in_text", _("a phone number in the message belongs to the other customer")
     EMAIL_IN_TEXT = "email_in_text", _("an email address in the message belongs to the other customer")
+    GIVEN_HANDLE = "given_handle", _("gave a phone or email that belongs to the other customer")
     SAME_NAME_BRANCH = "same_name_branch", _("same name, same branch")
     REPLIED_TO_THREAD = "replied_to_thread", _("replied to the other customer's email thread")
 
@@ -140,3 +140,25 @@ class MatchSuggestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} ~ {self.candidate_id} ({self.reason})"
+
+
+class HandleMention(models.Model):
+    """A phone or email a customer *wrote in a message* — maybe theirs, maybe a relative's.
+
+    Never an identity (that would file the relative's calls under this customer); when the
+    handle turns up as someone else's, the two are suggested as a possible match.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="mentions")
+    kind = models.CharField(max_length=20, choices=IdentityKind.choices)
+    value = models.CharField(max_length=255)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer", "kind", "value"], name="handle_mention_unique")]
+        indexes = [models.Index(fields=["kind", "value"])]
+        verbose_name = _("handle mentioned in a message")
+        verbose_name_plural = _("handles mentioned in messages")
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value} in {self.customer_id}'s message"

@@ -4,7 +4,7 @@ import re
 
 from django.db.models import Q, QuerySet
 
-from .models import Customer
+from .models import Customer, CustomerMerge, MatchSuggestion, SuggestionStatus
 
 
 def customers() -> QuerySet[Customer]:
@@ -23,3 +23,26 @@ def search_customers(query: str) -> QuerySet[Customer]:
             match |= Q(identities__kind="phone", identities__external_id__contains=digits.lstrip("0"))
         qs = qs.filter(match).distinct()
     return qs
+
+
+def open_suggestions(customer: Customer) -> QuerySet[MatchSuggestion]:
+    """"Maybe the same person" for this customer, both sides still customers of their own."""
+    return (
+        MatchSuggestion.objects.filter(Q(customer=customer) | Q(candidate=customer), status=SuggestionStatus.OPEN)
+        .filter(customer__merged_into__isnull=True, candidate__merged_into__isnull=True)
+        .select_related("customer", "candidate").order_by("-created_at")
+    )
+
+
+def merges_of(customer: Customer) -> QuerySet[CustomerMerge]:
+    return (
+        CustomerMerge.objects.filter(Q(survivor=customer) | Q(absorbed=customer))
+        .select_related("survivor", "absorbed", "merged_by", "undone_by").order_by("-merged_at")
+    )
+
+
+def suggestions_with_other(customer: Customer) -> list[tuple[MatchSuggestion, Customer]]:
+    """Each open suggestion with the *other* customer it names."""
+    return [
+        (s, s.candidate if s.customer_id == customer.pk else s.customer) for s in open_suggestions(customer)
+    ]

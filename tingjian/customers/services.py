@@ -25,6 +25,7 @@ from .handles import emails_in_text, normalise_email, normalise_phone, phones_in
 from .models import (
     Customer,
     CustomerMerge,
+    HandleMention,
     Identity,
     IdentityKind,
     IdentitySource,
@@ -96,6 +97,8 @@ def add_identity(
                 "customer.identity_added", actor=by, object_type="customer", object_id=customer.pk,
                 summary=f"{kind} identity added ({source})", after={"identity": identity.pk, "source": source},
             )
+            if kind in (IdentityKind.PHONE, IdentityKind.EMAIL):
+                _suggest_from_mentions(customer, kind, value)
     except IntegrityError as exc:  # lost a race with another writer
         raise IdentityTaken(_("This identity already belongs to another customer.")) from exc
     return identity
@@ -212,8 +215,7 @@ def resolve_contact(
             if holder is None:
                 add_identity(customer, kind=given_kind, external_id=given_value, by=None, source=IdentitySource.GIVEN)
             elif live_customer(holder.customer).pk != customer.pk:
-                reason = MatchReason.PHONE_IN_TEXT if given_kind == IdentityKind.PHONE else MatchReason.EMAIL_IN_TEXT
-                made = suggest_match(customer, live_customer(holder.customer), reason=reason, evidence=given_value)
+                made = suggest_match(customer, live_customer(holder.customer), reason=MatchReason.GIVEN_HANDLE, evidence=given_value)
                 if made is not None:
                     suggestions.append(made)
         return Resolution(customer=customer, identity=identity, matched_by=matched_by, suggestions=suggestions)
@@ -222,28 +224,37 @@ def resolve_contact(
 def note_handles_in_text(customer: Customer, text: str) -> list[MatchSuggestion]:
     """Phones and emails the customer wrote in a message.
 
-    A handle nobody holds is attached (the customer wrote it, e.g. "call me on 0912…"); one
-    that belongs to another customer becomes a suggestion — a message may well mention
-    somebody else's number, so it is never a merge.
+    A message may well mention somebody else's number ("my husband called you from
+    0933…"), so a mentioned handle never becomes an identity. It is remembered; if it
+    belongs, or later comes to belong, to another customer, the two are *suggested*.
     """
     suggestions: list[MatchSuggestion] = []
     found = [(IdentityKind.PHONE, v) for v in phones_in_text(text)]
     found += [(IdentityKind.EMAIL, v) for v in emails_in_text(text)]
     for kind, value in found:
+        HandleMention.objects.update_or_create(customer=customer, kind=kind, value=value, defaults={"seen_at": clock.now()})
         holder = Identity.objects.filter(kind=kind, external_id=value).select_related("customer").first()
-        if holder is None:
-            try:
-                add_identity(customer, kind=kind, external_id=value, by=None, source=IdentitySource.MESSAGE_TEXT)
-            except ValidationError:
-                continue
-        else:
+        if holder is not None:
             other = live_customer(holder.customer)
             if other.pk != customer.pk:
-                reason = MatchReason.PHONE_IN_TEXT if kind == IdentityKind.PHONE else MatchReason.EMAIL_IN_TEXT
-                made = suggest_match(customer, other, reason=reason, evidence=value)
+                made = suggest_match(customer, other, reason=_mention_reason(kind), evidence=value)
                 if made is not None:
                     suggestions.append(made)
     return suggestions
+
+
+def _mention_reason(kind: str) -> str:
+    return MatchReason.PHONE_IN_TEXT if kind == IdentityKind.PHONE else MatchReason.EMAIL_IN_TEXT
+
+
+def _suggest_from_mentions(customer: Customer, kind: str, value: str) -> list[MatchSuggestion]:
+    """A handle just became ``customer``'s: whoever mentioned it before may be the same person."""
+    out = []
+    for mention in HandleMention.objects.filter(kind=kind, value=value).exclude(customer=customer).select_related("customer"):
+        made = suggest_match(live_customer(mention.customer), customer, reason=_mention_reason(kind), evidence=value)
+        if made is not None:
+            out.append(made)
+    return out
 
 
 def suggest_match(customer: Customer, candidate: Customer, *, reason: str, evidence: str = "") -> MatchSuggestion | None:

@@ -18,8 +18,13 @@ from tingjian.cases.errors import TransitionRefused
 from tingjian.cases.models import Case, Stage
 from tingjian.cases.models.case import STAGE_ORDER
 from tingjian.cases.workflow import TransitionOption, available_transitions, policy_document
+from tingjian.channels.outbound import reply_targets
+from tingjian.customers import selectors as customer_selectors
 
 from .forms import CaseEditForm, NoteForm, ReplyForm
+
+# Messages of the customer, across channels and cases, shown beside the case.
+CUSTOMER_TIMELINE = 12
 
 
 @dataclass
@@ -145,6 +150,8 @@ def case_page_context(
     posted: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     may_change = user.has_perm("cases.change_case") and case.is_open
+    may_reply = user.has_perm("cases.add_message") and case.is_open
+    targets = reply_targets(case) if may_reply else []
     return {
         "case": case,
         "stages": stage_bar(case),
@@ -153,9 +160,12 @@ def case_page_context(
         "customer_cases": selectors.customer_cases(user, case),
         "identities": list(case.customer.identities.all()),
         "edit_form": (edit_form or CaseEditForm(case=case)) if may_change else None,
-        "reply_form": reply_form or ReplyForm(),
+        "reply_form": reply_form or ReplyForm(targets=targets),
+        "reply_targets": targets,
+        "customer_timeline": list(selectors.customer_messages(user, case.customer_id)[:CUSTOMER_TIMELINE]),
+        "suggestions": customer_selectors.suggestions_with_other(case.customer) if user.has_perm("customers.change_customer") else [],
         "note_form": note_form or NoteForm(),
-        "may_reply": user.has_perm("cases.add_message") and case.is_open,
+        "may_reply": may_reply,
         "may_note": user.has_perm("cases.add_note"),
         "may_approve_compensation": (
             user.has_perm("cases.approve_compensation") and case.is_open

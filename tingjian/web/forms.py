@@ -166,8 +166,32 @@ class CaseEditForm(ChoicesForm):
 
 
 class ReplyForm(forms.Form):
+    """Our reply; ``target`` is where it goes (a key from ``channels.outbound.reply_targets``)."""
+
+    target = forms.ChoiceField(label=_("Send on"), required=False)
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 4}))
     carries_resolution = forms.BooleanField(label=_("This reply carries the resolution"), required=False)
+
+    def __init__(self, *args: Any, targets: list[Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.targets = targets or []
+        choices = [(t.key, t.label) for t in self.targets]
+        cast(forms.ChoiceField, self.fields["target"]).choices = choices or [("record", _("Record only"))]
+        usable = next((t for t in self.targets if t.usable), None)
+        if usable is not None and not self.is_bound:
+            self.fields["target"].initial = usable.key
+
+
+class CustomerMergeForm(forms.Form):
+    why = forms.CharField(
+        label=_("Why are they the same person?"), min_length=10, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Recorded with the merge; it can be undone later from the customer's page."),
+    )
+
+
+class UndoMergeForm(forms.Form):
+    why = forms.CharField(label=_("Why undo it?"), min_length=10, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class NoteForm(forms.Form):

@@ -3,7 +3,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
-from .views import case_detail, cases, notifications
+from .views import case_detail, cases, customers, notifications
 
 app_name = "web"
 urlpatterns = [
@@ -20,6 +20,15 @@ urlpatterns = [
         "cases/<str:number>/approve-compensation/", case_detail.approve_compensation,
         name="case-approve-compensation",
     ),
+    path(
+        "cases/<str:number>/messages/<int:message_id>/retry/", case_detail.retry_delivery,
+        name="case-retry-delivery",
+    ),
+    path("customers/<int:customer_id>/", customers.customer_detail, name="customer-detail"),
+    path("customers/<int:customer_id>/merge/<int:other_id>/", customers.customer_merge, name="customer-merge"),
+    path("customers/merges/<int:merge_id>/undo/", customers.merge_undo, name="merge-undo"),
+    path("customers/suggestions/<int:suggestion_id>/dismiss/", customers.suggestion_dismiss, name="suggestion-dismiss"),
+    path("attachments/<int:attachment_id>/", customers.attachment, name="attachment"),
     # Django's own set_language, open before login too so the login page can switch language.
     path("language/", login_not_required(set_language), name="set-language"),
     path("notifications/", notifications.notification_list, name="notifications"),

@@ -165,11 +165,13 @@ def test_a_phone_in_the_text_of_another_customer_is_only_suggested(users: dict[s
     assert {suggestion.customer, suggestion.candidate} == {mine, other} and suggestion.reason == "phone_in_text"
 
 
-def test_a_phone_in_the_text_nobody_holds_is_attached_with_its_provenance(users: dict[str, Any]) -> None:
-    event = filed(submit(users["agent"], "a", phone="", email="mei@example.com", body="請打 0955-123-456 給我"))
-    identity = Identity.objects.get(kind="phone")
-    assert identity.customer == event.case.customer and identity.external_id == "+886955123456"
-    assert identity.source == "message_text"
+def test_a_phone_mentioned_in_text_is_never_an_identity_but_suggests_its_later_owner(users: dict[str, Any]) -> None:
+    wife = filed(submit(users["agent"], "a", phone="", email="mei@example.com", body="我先生 0955-123-456 會再打來")).case.customer
+    assert not Identity.objects.filter(kind="phone").exists()
+    husband = filed(submit(users["agent"], "b", phone="0955 123 456", name="陳先生", body="我太太投訴過")).case.customer
+    assert husband != wife  # his calls are his, not filed under her
+    suggestion = MatchSuggestion.objects.get()
+    assert {suggestion.customer, suggestion.candidate} == {wife, husband} and suggestion.evidence == "+886955123456"
 
 
 def test_the_intake_api_answers_202_then_the_case_number(api_as: Any) -> None:

@@ -19,6 +19,7 @@ from tingjian.cases import selectors, services
 from tingjian.cases.errors import TransitionRefused
 from tingjian.cases.models import Case
 from tingjian.cases.workflow import policy_document, transition
+from tingjian.channels import outbound
 
 from ..case_page import case_page_context
 from ..forms import CaseEditForm, NoteForm, ReplyForm, TransitionForm
@@ -93,11 +94,11 @@ def case_update(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def case_reply(request: HttpRequest, number: str) -> HttpResponse:
     case = _case(request, number)
-    form = ReplyForm(request.POST)
+    form = ReplyForm(request.POST, targets=outbound.reply_targets(case))
     if form.is_valid():
         try:
-            services.record_reply(
-                case, body=form.cleaned_data["body"], by=request.user,
+            message = outbound.send_reply(
+                case, body=form.cleaned_data["body"], by=request.user, target=form.cleaned_data["target"],
                 carries_resolution=form.cleaned_data["carries_resolution"],
             )
         except ValidationError as exc:
@@ -105,9 +106,25 @@ def case_reply(request: HttpRequest, number: str) -> HttpResponse:
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, _("Reply recorded."))
+            queued = message.delivery_status == "queued"
+            messages.success(request, _("Reply queued for sending.") if queued else _("Reply recorded."))
             return _back(case)
     return _page(request, case, status=422, reply_form=form)
+
+
+@require_POST
+def retry_delivery(request: HttpRequest, number: str, message_id: int) -> HttpResponse:
+    case = _case(request, number)
+    message = case.messages.filter(pk=message_id).first()
+    if message is None:
+        raise Http404(_("No such message."))
+    try:
+        outbound.retry_delivery(message, by=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, as_text(exc) if isinstance(exc, ValidationError) else str(exc))
+    else:
+        messages.success(request, _("The reply is queued to be sent again."))
+    return _back(case)
 
 
 @require_POST
