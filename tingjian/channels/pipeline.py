@@ -83,6 +83,8 @@ def _prepare(event: InboundEvent) -> _Prepared:
     )
     parsed = adapter.parse(config, incoming)
     profiles: dict[tuple[str, str], Profile] = {}
+    if channel.sandbox:  # a sandbox never calls its platform
+        return _Prepared(parsed, profiles)
     for item in parsed:
         contact = getattr(item, "contact", None)
         if contact is None or contact.display_name or (contact.kind, contact.handle) in profiles:
@@ -161,7 +163,7 @@ def _file(event: InboundEvent, item: ParsedEvent, profiles: dict[tuple[str, str]
 
         case_id, identity_id = filed.case.pk, resolution.identity.pk
         transaction.on_commit(lambda: queue_acknowledgement(case_id, channel.pk, identity_id))
-    pending = [a.pk for a in filed.message.attachments.all() if a.media_ref and not a.file]
+    pending = [] if channel.sandbox else [a.pk for a in filed.message.attachments.all() if a.media_ref and not a.file]
     if pending:
         from .tasks import fetch_attachment
 

@@ -203,3 +203,21 @@ def test_a_new_contact_on_wechat_is_remembered_for_replies(wechat: Channel, clie
     pipeline.ingest(InboundEvent.objects.get().pk)
     contact = Contact.objects.get()
     assert contact.channel == wechat and contact.identity.external_id == OPENID and contact.last_inbound_at is not None
+
+
+@pytest.mark.parametrize("kind", ["line", "messenger", "wechat"])
+def test_a_simulated_request_passes_the_real_webhook_and_becomes_a_case(kind: str, client: Client, settings: Any) -> None:
+    from tingjian.channels.simulate import text_message
+
+    values = {
+        "line": {"channel_secret": "line-secret", "channel_access_token": "t"},
+        "messenger": {"app_secret": "fb-secret", "verify_token": "v", "page_access_token": "t", "page_id": "1234"},
+        "wechat": {"app_id": APP_ID, "encoding_mode": "safe", "app_secret": "s", "token": TOKEN, "encoding_aes_key": AES_KEY},
+    }[kind]
+    channel = services.create_channel(kind=kind, name="sim", by=None, values=values)
+    request = text_message(kind, services.channel_config(channel), sender="sender-1", text="炸雞沒熟，裡面是生的")
+    response = client.generic("POST", request.path(kind, "sim"), request.body, content_type=request.content_type,
+                              headers=request.headers)
+    assert response.status_code == 200, response.content
+    pipeline.ingest(InboundEvent.objects.get().pk)
+    assert Case.objects.get().messages.get().body == "炸雞沒熟，裡面是生的"

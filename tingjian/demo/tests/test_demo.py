@@ -82,7 +82,8 @@ def test_running_the_demo_twice_creates_nothing_new(demo: str) -> None:
 
 
 def test_demo_cases_reach_every_stage_and_every_outcome(demo: str) -> None:
-    assert Case.objects.count() == 40
+    # 40 walked through the engine, 5 more arrived through the demo channels.
+    assert Case.objects.count() == 45
     assert set(Case.objects.values_list("stage", flat=True)) == set(Stage.values)
     closed = Case.objects.filter(stage=Stage.CLOSED)
     assert set(closed.values_list("close_reason", flat=True)) == set(CloseReason.values)
@@ -155,3 +156,18 @@ def test_the_demo_qa_user_is_refused_approving_a_case_they_answered(demo: str) -
     with pytest.raises(TransitionRefused) as refused:
         transition(case, "closed", by=qa, checklist=checklist)
     assert refused.value.code == "hard_rule"
+
+
+def test_demo_channels_are_sandboxes_whose_messages_were_filed_like_real_ones(demo: str) -> None:
+    from tingjian.channels.models import Channel, EventStatus, InboundEvent
+    from tingjian.customers.models import MatchSuggestion
+
+    assert set(Channel.objects.values_list("kind", flat=True)) >= {"line", "wechat", "messenger", "webform", "calllog", "api"}
+    assert not Channel.objects.filter(sandbox=False).exists()
+    assert set(InboundEvent.objects.values_list("status", flat=True)) == {EventStatus.FILED}
+    line_cases = {e.case for e in InboundEvent.objects.filter(channel__name="hsg-line")}
+    assert len(line_cases) == 1 and line_cases.pop().messages.filter(direction="in").count() == 2
+    assert Case.objects.filter(messages__is_public=True, origin_channel="messenger").exists()
+    # The LINE customer wrote the number the hotline caller gave: suggested, not merged.
+    suggestion = MatchSuggestion.objects.get()
+    assert suggestion.status == "open" and suggestion.evidence == "+886912345000"

@@ -51,6 +51,11 @@ class Command(BaseCommand):
             p = sub.add_parser(action)
             p.add_argument("kind", choices=Kind.values)
             p.add_argument("name")
+        p = sub.add_parser("simulate", help="post a signed message to the running server's webhook, as the platform would")
+        p.add_argument("kind", choices=["line", "wechat", "messenger"])
+        p.add_argument("name")
+        p.add_argument("text")
+        p.add_argument("--sender", default="", help="the platform's user id (default: a fixed test user)")
         sub.add_parser("sweep")
         sub.add_parser("rekey")
 
@@ -130,6 +135,24 @@ class Command(BaseCommand):
     def _disable(self, options: dict[str, Any]) -> None:
         services.update_channel(self._channel(options), by=None, is_active=False)
         self.stdout.write("Disabled: its webhook answers 404 and nothing is sent through it.")
+
+    def _simulate(self, options: dict[str, Any]) -> None:
+        import httpx
+        from django.conf import settings
+
+        from tingjian.channels.simulate import text_message
+
+        channel = self._channel(options)
+        sender = options["sender"] or {"line": "U" + "7" * 32, "wechat": "oSimulated0000000000000000", "messenger": "7000000000000001"}[channel.kind]
+        request = text_message(channel.kind, services.channel_config(channel), sender=sender, text=options["text"])
+        url = settings.TINGJIAN_PUBLIC_URL + request.path(channel.kind, channel.name)
+        try:
+            response = httpx.post(url, content=request.body, headers={**request.headers, "Content-Type": request.content_type}, timeout=10)
+        except httpx.HTTPError as exc:
+            raise CommandError(f"Could not reach {settings.TINGJIAN_PUBLIC_URL} ({type(exc).__name__}); is `make run` serving?") from exc
+        self.stdout.write(f"{response.status_code} {response.text[:80]!r} from {url.split('?')[0]}")
+        if response.status_code == 200:
+            self.stdout.write("Stored; the worker files it within a second or two — see the case list.")
 
     def _sweep(self, options: dict[str, Any]) -> None:
         from tingjian.channels.pipeline import periodic_work

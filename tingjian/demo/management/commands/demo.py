@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 from tingjian.cases.models import Case, Stage
 from tingjian.customers.models import Customer
 from tingjian.demo import builder, data
+from tingjian.demo.channels import build_channels
 
 _STAGE_ZH = {"intake": "受理", "investigation": "調查", "response": "回應", "qa": "品保", "closed": "結案"}
 
@@ -45,6 +46,11 @@ class Command(BaseCommand):
             self.stdout.write(f"Creating {options['cases']} demo cases for {data.COMPANY} through the workflow engine…")
             builder.build_cases(users, count=options["cases"], seed=options["seed"], days=options["days"])
             self.stdout.write(f"Done in {time.monotonic() - started:.1f} s.\n")
+        channels = build_channels(users)
+        self.stdout.write(
+            "Channels (sandboxes: replies are marked sent without calling the platform): "
+            + ", ".join(f"{c.kind}/{c.name}" for c in channels)
+        )
         self._summary()
         self._logins()
 
