@@ -29,7 +29,7 @@ from tingjian.org.services import system_user
 
 from .adapters import get_adapter
 from .adapters.base import DeliveryError, OutgoingMessage, Recipient
-from .models import Channel, Contact, Kind, OutboundDelivery
+from .models import Channel, Contact, InboundEvent, Kind, OutboundDelivery
 from .services import channel_config, save_state
 
 logger = logging.getLogger(__name__)
@@ -120,7 +120,9 @@ def reply_targets(case: Case) -> list[ReplyTarget]:
             problem="" if page else _("No Facebook page channel is configured."),
         ))
     if case.messages.filter(direction=Direction.INBOUND, channel="webform").exists():
-        form = Channel.objects.filter(kind=Kind.WEBFORM, is_active=True).order_by("pk").first()
+        # The brand's form the customer used: its status page is where they read replies.
+        came_in = InboundEvent.objects.filter(case=case, channel__kind=Kind.WEBFORM).select_related("channel").order_by("pk").first()
+        form = came_in.channel if came_in is not None and came_in.channel.is_active else None
         if form is not None:
             targets.append(ReplyTarget(key=f"webform:{form.pk}", label=_("The customer's case status page"), channel=form))
     targets.append(ReplyTarget(key="record", label=_("Record only (said by phone or in person)")))
