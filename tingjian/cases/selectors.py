@@ -130,9 +130,14 @@ def timeline(case: Case) -> list[TimelineEntry]:
 
 def customer_cases(user: Any, case: Case) -> QuerySet[Case]:
     """Every case of this case's customer that the user may see, newest first."""
+    return cases_of_customer(user, case.customer_id)
+
+
+def cases_of_customer(user: Any, customer_id: int) -> QuerySet[Case]:
+    """Every case of a customer that the user may see (any scope), newest first."""
     return (
         visible_cases(user)
-        .filter(customer_id=case.customer_id)
+        .filter(customer_id=customer_id)
         .select_related("category", "department")
         .order_by("-opened_at")
     )

@@ -113,6 +113,8 @@ def test_the_customer_page_lists_messages_across_channels_in_few_queries(client_
     with django_assert_max_num_queries(25):
         page = client.get(reverse("web:customer-detail", args=[case.customer_id])).content.decode()
     assert "第4則" in page and "LINE" in page and "Email" in page
+    # The case sits in the shared intake queue (no department yet): still listed as theirs.
+    assert case.number in page.split("How to reach them")[1]
 
 
 def test_a_customer_page_shows_only_cases_the_agent_may_see(client_for: Any, users: dict[str, Any], company: dict[str, Any]) -> None:

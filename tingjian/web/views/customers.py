@@ -47,7 +47,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     return render(request, "web/customers/detail.html", {
         "customer": customer,
         "identities": list(customer.identities.all()),
-        "cases": case_selectors.case_list(request.user).filter(customer=customer)[:50],
+        "cases": case_selectors.cases_of_customer(request.user, customer.pk)[:50],
         "timeline": timeline,
         "suggestions": selectors.suggestions_with_other(customer),
         "merges": list(selectors.merges_of(customer)),
@@ -79,7 +79,7 @@ def customer_merge(request: HttpRequest, customer_id: int, other_id: int) -> Htt
     return render(request, "web/customers/merge.html", {
         "customer": customer, "other": other, "form": form, "suggestion": suggestion,
         "sides": [
-            (c, list(c.identities.all()), case_selectors.case_list(request.user).filter(customer=c)[:10])
+            (c, list(c.identities.all()), case_selectors.cases_of_customer(request.user, c.pk)[:10])
             for c in (customer, other)
         ],
     }, status=status)
