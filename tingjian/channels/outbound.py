@@ -216,7 +216,7 @@ def _recipient(delivery: OutboundDelivery) -> Recipient:
     return Recipient(
         handle=delivery.target, kind=kind,
         display_name=case.customer.display_name, reply_token=token,
-        last_inbound_at=contact.last_inbound_at if contact else None, subject=f"{subject} [{case.number}]" if case.number not in subject else subject,
+        last_inbound_at=contact.last_inbound_at if contact else None, subject=subject,
         in_reply_to=last_mail.external_id if last_mail else "", references=references, public=delivery.public,
     )
 

@@ -46,4 +46,12 @@ def poll(channel_id: int) -> str:
             fields += ["last_error", "last_error_at"]
         locked.save(update_fields=fields)
     logger.info("mailbox %s: %d new mail(s), %d problem(s)", channel.name, len(result.events), len(result.problems))
-    return f"{len(result.events)} new"
+    if result.more:
+        # A backlog (a first poll of a full mailbox): the next batch now, not in a minute.
+        from .tasks import poll_mailbox
+
+        try:
+            poll_mailbox.enqueue(channel.pk)
+        except Exception:
+            logger.exception("could not enqueue the next batch of mailbox %s", channel.pk)
+    return f"{len(result.events)} new" + (", more to come" if result.more else "")
