@@ -27,7 +27,7 @@ from .mailservers import (  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 
-FIRST = """From: =?UTF-8?B?546L5aSn5piO?= <Da.Ming@Example.com>
+FIRST = b"""From: =?UTF-8?B?546L5aSn5piO?= <Da.Ming@Example.com>
 To: support@tingjian.test
 Subject: =?GB2312?B?zqK3sbXEt6LGsbK71f3It8Hx?=
 Message-ID: <first-0001@example.com>
@@ -36,7 +36,7 @@ MIME-Version: 1.0
 Content-Type: text/plain; charset="GB2312"
 Content-Transfer-Encoding: 8bit
 
-""".encode() + "发票金额错了，请帮我改。电话 0912-888-777\n".encode("gb18030")
+""" + "发票金额错了，请帮我改。电话 0912-888-777\n".encode("gb18030")
 
 
 def test_a_mail_becomes_a_case_the_reply_goes_out_threaded_and_the_answer_threads_back(
