@@ -73,7 +73,7 @@ def messenger_comment(channel: ChannelConfig, *, author_id: str, name: str, text
 
 
 def wechat_text(channel: ChannelConfig, *, openid: str, text: str, at: datetime | None = None) -> SimulatedRequest:
-    from .adapters.wechat import MessageCipher, _signature
+    from .adapters.wechat import MessageCipher, signature
 
     created = str(int(_ms(at) / 1000))
     xml = (
@@ -82,11 +82,11 @@ def wechat_text(channel: ChannelConfig, *, openid: str, text: str, at: datetime 
         f"<Content><![CDATA[{text}]]></Content><MsgId>{secrets.randbelow(10**17)}</MsgId></xml>"
     )
     token, nonce = channel.secret("token"), str(secrets.randbelow(10**9))
-    query = {"timestamp": created, "nonce": nonce, "openid": openid, "signature": _signature(token, created, nonce)}
+    query = {"timestamp": created, "nonce": nonce, "openid": openid, "signature": signature(token, created, nonce)}
     if str(channel.setting("encoding_mode") or "plain") == "plain":
         return SimulatedRequest(body=xml.encode(), query=query, content_type="text/xml")
     encrypted = MessageCipher(channel.secret("encoding_aes_key")).encrypt(xml.encode(), str(channel.setting("app_id")))
-    query.update({"encrypt_type": "aes", "msg_signature": _signature(token, created, nonce, encrypted)})
+    query.update({"encrypt_type": "aes", "msg_signature": signature(token, created, nonce, encrypted)})
     body = f"<xml><ToUserName><![CDATA[gh_demo]]></ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>"
     return SimulatedRequest(body=body.encode(), query=query, content_type="text/xml")
 

@@ -1,4 +1,7 @@
-"""Channel adapters, one module per platform, registered by kind."""
+"""Channel adapters, one module per platform (a package once it grows), registered by kind.
+
+``platform_http`` holds the HTTP pieces the WeChat, LINE and Messenger adapters share.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The one shape every channel adapter has (``channels/adapters/<kind>.py``).
+"""The one shape every channel adapter has (``channels/adapters/<kind>.py`` or ``<kind>/``).
 
 An adapter knows a platform's protocol and nothing about our database: it is given a
 ``ChannelConfig`` (the channel's settings with its secrets decrypted) and plain bytes, and

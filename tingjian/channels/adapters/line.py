@@ -46,6 +46,16 @@ from .base import (
     SendResult,
     SignatureInvalid,
 )
+from .platform_http import (
+    api_client,
+    as_dict,
+    bearer,
+    compact_json,
+    download_client,
+    header,
+    json_object,
+    read_limited,
+)
 
 # LINE counts a text message's length in UTF-16 code units (an emoji outside the BMP is 2).
 TEXT_LIMIT = 5000
@@ -60,23 +70,6 @@ def signature(channel_secret: str, body: bytes) -> str:
     """LINE's X-Line-Signature for ``body``."""
     digest = hmac.new(channel_secret.encode(), body, hashlib.sha256).digest()
     return base64.b64encode(digest).decode("ascii")
-
-
-def _header(headers: Mapping[str, str], name: str) -> str:
-    # Django's request.headers is case-insensitive; a plain dict from a test or a task is not.
-    wanted = name.lower()
-    for key, value in headers.items():
-        if key.lower() == wanted:
-            return value
-    return ""
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _compact(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _event_time(item: Mapping[str, Any]) -> datetime:
@@ -126,16 +119,8 @@ def _retry_key(base: str, index: int) -> str:
     return str(key if index == 0 else uuid.uuid5(key, str(index)))
 
 
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def _first_sent_id(response: httpx.Response) -> str:
-    sent = _json(response).get("sentMessages")
+    sent = json_object(response).get("sentMessages")
     if isinstance(sent, list) and sent and isinstance(sent[0], dict):
         return str(sent[0].get("id") or "")
     return ""
@@ -144,7 +129,7 @@ def _first_sent_id(response: httpx.Response) -> str:
 def _refusal(response: httpx.Response) -> DeliveryError:
     """LINE's answer to a send in plain words, and whether trying later can help."""
     status = response.status_code
-    said = str(_json(response).get("message") or "").lower()
+    said = str(json_object(response).get("message") or "").lower()
     if status == 429 and "monthly limit" in said:
         return DeliveryError(
             _("This LINE account has used up its messages for this month, so LINE will not send more. Raise the limit in LINE Official Account Manager, or reach the customer another way."),
@@ -168,26 +153,6 @@ def _unreachable() -> DeliveryError:
     return DeliveryError(_("Could not reach LINE; it will be tried again."), retry=True, code="network")
 
 
-def _read_limited(response: httpx.Response, max_bytes: int) -> bytes:
-    """The body, refused as soon as it is known to pass ``max_bytes``."""
-    too_large = DeliveryError(
-        _("The file is larger than %(limit)s MB, the most Tingjian downloads, so it was not fetched.")
-        % {"limit": round(max_bytes / (1024 * 1024), 1)},
-        retry=False, code="too_large",
-    )
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise too_large
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_bytes():
-        size += len(chunk)
-        if size > max_bytes:
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 class LineAdapter(Adapter):
     kind: ClassVar[str] = "line"
     label: ClassVar[str] = "LINE Official Account"
@@ -198,7 +163,7 @@ class LineAdapter(Adapter):
     def accept(
         self, channel: ChannelConfig, body: bytes, headers: Mapping[str, str], query: Mapping[str, str]
     ) -> Accepted:
-        secret, given = channel.secret("channel_secret"), _header(headers, "X-Line-Signature").strip()
+        secret, given = channel.secret("channel_secret"), header(headers, "X-Line-Signature").strip()
         # Without a secret anyone could sign, so an unset secret refuses everything.
         if not secret or not given:
             raise SignatureInvalid("X-Line-Signature or channel secret missing")
@@ -217,9 +182,9 @@ class LineAdapter(Adapter):
             event_id = item.get("webhookEventId") if isinstance(item, dict) else None
             if not isinstance(event_id, str) or not event_id:
                 raise MalformedPayload("a LINE event has no webhookEventId")
-            redelivery = bool(_dict(item.get("deliveryContext")).get("isRedelivery"))
+            redelivery = bool(as_dict(item.get("deliveryContext")).get("isRedelivery"))
             events.append(IncomingEvent(
-                external_id=event_id, payload=_compact(item),
+                external_id=event_id, payload=compact_json(item),
                 meta={"destination": destination, "redelivery": redelivery},
             ))
         return Accepted(events=events, response_body=b"OK")
@@ -234,7 +199,7 @@ class LineAdapter(Adapter):
         kind = str(item.get("type") or "")
         if kind not in ("message", "follow", "unfollow", "postback"):
             return [Nothing(reason=f"LINE {kind or 'untyped'} event needs no action")]
-        source = _dict(item.get("source"))
+        source = as_dict(item.get("source"))
         user_id = str(source.get("userId") or "")
         if not user_id:
             return [Nothing(reason=f"LINE {kind} event names no user")]
@@ -245,12 +210,12 @@ class LineAdapter(Adapter):
         contact = Contact(kind="line", handle=user_id)
         reply_token = str(item.get("replyToken") or "")
         if kind == "follow":
-            detail = "unblocked" if _dict(item.get("follow")).get("isUnblocked") else ""
+            detail = "unblocked" if as_dict(item.get("follow")).get("isUnblocked") else ""
             return [ContactEvent(contact=contact, action="follow", at=at, detail=detail, reply_token=reply_token)]
         if kind == "unfollow":
             return [ContactEvent(contact=contact, action="unfollow", at=at)]
         if kind == "postback":
-            detail = str(_dict(item.get("postback")).get("data") or "")
+            detail = str(as_dict(item.get("postback")).get("data") or "")
             return [ContactEvent(contact=contact, action="postback", at=at, detail=detail, reply_token=reply_token)]
         message = item.get("message")
         if not isinstance(message, dict) or not message.get("id"):
@@ -268,11 +233,11 @@ class LineAdapter(Adapter):
         if kind == "text":
             return str(message.get("text") or ""), ()
         if kind in MEDIA_TYPES:
-            provider = _dict(message.get("contentProvider"))
+            provider = as_dict(message.get("contentProvider"))
             # Content sent through another service lives at its URL, not on LINE's servers.
             ref = str(provider.get("originalContentUrl") or "") if provider.get("type") == "external" else str(message["id"])
             size = message.get("fileSize")
-            image_set = _dict(message.get("imageSet"))
+            image_set = as_dict(message.get("imageSet"))
             note = f"image {image_set.get('index')} of {image_set.get('total')}" if image_set.get("total") else ""
             attachment = AttachmentIn(
                 kind=kind, filename=str(message.get("fileName") or ""), media_ref=ref,
@@ -310,14 +275,14 @@ class LineAdapter(Adapter):
             )
         texts = [{"type": "text", "text": piece} for piece in split_text(message.text)]
         batches = [texts[i : i + MESSAGES_PER_REQUEST] for i in range(0, len(texts), MESSAGES_PER_REQUEST)]
-        with self._client(channel, token) as client:
+        with api_client(channel, self.api_base_setting, token) as client:
             # One reply token answers one request: a text needing several requests is pushed.
             if recipient.reply_token and len(batches) == 1:
                 response = self._post(client, "/v2/bot/message/reply", {"replyToken": recipient.reply_token, "messages": batches[0]})
                 if response.status_code == 200:
                     return SendResult(platform_message_id=_first_sent_id(response), mode="reply")
                 # Expired or already used: push instead. Anything else is a real refusal.
-                if not (response.status_code == 400 and "reply token" in str(_json(response).get("message") or "").lower()):
+                if not (response.status_code == 400 and "reply token" in str(json_object(response).get("message") or "").lower()):
                     raise _refusal(response)
             first_id = ""
             for index, batch in enumerate(batches):
@@ -333,7 +298,7 @@ class LineAdapter(Adapter):
     def fetch_profile(self, channel: ChannelConfig, contact: Contact) -> Profile | None:
         """The friend's display name and language; None when LINE has no profile for them
         (not a friend of the account, or the account deleted)."""
-        with self._client(channel, channel.secret("channel_access_token")) as client:
+        with api_client(channel, self.api_base_setting, channel.secret("channel_access_token")) as client:
             try:
                 response = client.get(f"/v2/bot/profile/{quote(contact.handle, safe='')}")
             except httpx.TransportError as exc:
@@ -342,7 +307,7 @@ class LineAdapter(Adapter):
             return None
         if response.status_code != 200:
             raise _refusal(response)
-        data = _json(response)
+        data = json_object(response)
         name, language = str(data.get("displayName") or ""), str(data.get("language") or "")
         return Profile(display_name=name, language=language) if name or language else None
 
@@ -353,8 +318,8 @@ class LineAdapter(Adapter):
         else:
             base = str(settings.TINGJIAN_LINE_DATA_API_BASE).rstrip("/")
             url = f"{base}/v2/bot/message/{quote(media_ref, safe='')}/content"
-            headers = {"Authorization": f"Bearer {channel.secret('channel_access_token')}"}
-        with httpx.Client(timeout=settings.TINGJIAN_OUTBOUND_TIMEOUT, follow_redirects=True) as client:
+            headers = bearer(channel.secret("channel_access_token"))
+        with download_client() as client:
             try:
                 with client.stream("GET", url, headers=headers) as response:
                     if response.status_code == 202:
@@ -364,24 +329,16 @@ class LineAdapter(Adapter):
                     if response.status_code != 200:
                         response.read()
                         raise _refusal(response)
-                    content = _read_limited(response, max_bytes)
+                    content = read_limited(response, max_bytes)
                     content_type = response.headers.get("content-type", "application/octet-stream")
             except httpx.TransportError as exc:
                 raise _unreachable() from exc
         return content, content_type.split(";")[0].strip().lower()
 
     @staticmethod
-    def _client(channel: ChannelConfig, token: str) -> httpx.Client:
-        base = channel.api_base or str(getattr(settings, LineAdapter.api_base_setting, ""))
-        return httpx.Client(
-            base_url=base, timeout=settings.TINGJIAN_OUTBOUND_TIMEOUT,
-            headers={"Authorization": f"Bearer {token}"},
-        )
-
-    @staticmethod
     def _post(client: httpx.Client, path: str, payload: Mapping[str, Any], headers: Mapping[str, str] | None = None) -> httpx.Response:
         try:
-            return client.post(path, content=_compact(payload), headers={"Content-Type": "application/json", **(headers or {})})
+            return client.post(path, content=compact_json(payload), headers={"Content-Type": "application/json", **(headers or {})})
         except httpx.TransportError as exc:
             raise _unreachable() from exc
 

@@ -9,33 +9,27 @@ decrypted XML, never the plain copy a compatible-mode body also carries.
 Replies go through the customer-service message API, which WeChat only allows within 48
 hours of the customer's last message. Its access token lives two hours; it is kept in
 ``channel.state`` and handed back through ``SendResult.state_changes``.
+
+The parts: ``crypto`` (signatures and the message cipher) and ``client`` (API calls and the
+access token); here, the adapter and the XML it reads and writes.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
 import json
 import re
 import secrets
-import struct
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from types import TracebackType
-from typing import Any, ClassVar
+from typing import ClassVar
 from xml.etree.ElementTree import Element, ParseError
 
-import httpx
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
-from django.conf import settings
 from django.utils.translation import gettext as _
 
-from .base import (
+from ..base import (
     Accepted,
     Adapter,
     AttachmentIn,
@@ -54,29 +48,16 @@ from .base import (
     SendResult,
     SignatureInvalid,
 )
+from .client import WeChatApi, media_type
+from .crypto import MessageCipher, check_signature, signature
+
+__all__ = ["ADAPTER", "ENCODING_MODES", "REPLY_WINDOW", "MessageCipher", "WeChatAdapter", "signature"]
 
 ENCODING_MODES = ("plain", "compatible", "safe")
 REPLY_WINDOW = timedelta(hours=48)
-# A cached token this close to its end is replaced, so it cannot expire mid-send.
-TOKEN_MARGIN = timedelta(minutes=5)
-# errcodes meaning "this access token is no longer good": fetch a new one and try once more.
-STALE_TOKEN = frozenset({40001, 40014, 42001})
 XML_CONTENT_TYPE = "application/xml; charset=utf-8"
 # Characters XML 1.0 cannot carry even in CDATA; an agent's pasted text may hold them.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def _signature(*parts: str) -> str:
-    """WeChat's signature: SHA-1 of the parts sorted and joined."""
-    return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
-
-
-def _check_signature(given: str, token: str, *parts: str) -> None:
-    # Without a token anyone could compute the "signature", so an unset token refuses all.
-    if not token or not given:
-        raise SignatureInvalid("WeChat signature or channel token missing")
-    if not hmac.compare_digest(_signature(token, *parts).encode(), given.encode()):
-        raise SignatureInvalid("WeChat signature does not match")
 
 
 def _parse_xml(data: bytes) -> Element:
@@ -99,205 +80,6 @@ def _cdata(value: str) -> str:
     return "<![CDATA[" + _NOT_XML.sub("", value).replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
-class MessageCipher:
-    """WeChat's message encryption: AES-256-CBC under the EncodingAESKey (IV = the key's first
-    16 bytes), PKCS#7 padding to 32-byte blocks, plaintext = 16 random bytes + 4-byte
-    big-endian length + XML + appid."""
-
-    BLOCK = 32
-
-    def __init__(self, encoding_aes_key: str) -> None:
-        try:
-            key = base64.b64decode(encoding_aes_key + "=", validate=True)
-        except binascii.Error:
-            key = b""
-        if len(key) != 32:
-            raise ValueError("the EncodingAESKey is not 43 characters of base64")
-        self._cipher = Cipher(algorithms.AES(key), modes.CBC(key[:16]))
-
-    def encrypt(self, xml: bytes, app_id: str, *, random_prefix: bytes | None = None) -> str:
-        prefix = secrets.token_bytes(16) if random_prefix is None else random_prefix
-        plain = prefix + struct.pack(">I", len(xml)) + xml + app_id.encode()
-        pad = self.BLOCK - len(plain) % self.BLOCK
-        encryptor = self._cipher.encryptor()
-        sealed = encryptor.update(plain + bytes([pad]) * pad) + encryptor.finalize()
-        return base64.b64encode(sealed).decode("ascii")
-
-    def decrypt(self, encrypted: str) -> tuple[bytes, str]:
-        """(xml, appid); ValueError when the ciphertext was not made with this key."""
-        try:
-            sealed = base64.b64decode(encrypted, validate=True)
-        except binascii.Error as exc:
-            raise ValueError("not base64") from exc
-        if not sealed or len(sealed) % 16:
-            raise ValueError("not whole AES blocks")
-        decryptor = self._cipher.decryptor()
-        plain = decryptor.update(sealed) + decryptor.finalize()
-        pad = plain[-1]
-        if not 1 <= pad <= self.BLOCK or plain[-pad:] != bytes([pad]) * pad:
-            raise ValueError("bad padding")
-        content = plain[16:-pad]
-        if len(content) < 4:
-            raise ValueError("too short")
-        (length,) = struct.unpack(">I", content[:4])
-        if length > len(content) - 4:
-            raise ValueError("length past the end")
-        try:
-            app_id = content[4 + length :].decode("ascii")
-        except UnicodeDecodeError as exc:
-            raise ValueError("appid is not text") from exc
-        return content[4 : 4 + length], app_id
-
-
-def _refusal(code: int) -> DeliveryError:
-    """WeChat's errcode in plain words, and whether trying later can help."""
-    words: dict[int, tuple[str, bool]] = {
-        45015: (_("WeChat only lets an official account answer within 48 hours after the customer's last message, and that time has passed. Reach the customer another way, such as a phone call or an email."), False),
-        43004: (_("The customer no longer follows this official account, so WeChat will not deliver the message."), False),
-        45047: (_("WeChat refused the message: too many were sent to this customer since they last wrote. Wait until they write again, or reach them another way."), False),
-        48001: (_("This official account may not use WeChat's customer-service messages. An administrator must enable it on the WeChat platform."), False),
-        40003: (_("WeChat does not know this customer for this official account."), False),
-        40164: (_("WeChat refused the call because this server's IP address is not on the official account's whitelist. An administrator must add it on the WeChat platform."), False),
-        45009: (_("This official account has used up today's WeChat API calls; it will be tried again later."), True),
-        -1: (_("WeChat is busy; it will be tried again."), True),
-    }
-    credentials = _("WeChat refused the official account's credentials (app ID or app secret). An administrator must check the channel's settings.")
-    for bad in (40001, 40013, 40014, 40125, 42001):
-        words[bad] = (credentials, False)
-    message, retry = words.get(code, (_("WeChat refused the request (error code %(code)s).") % {"code": code}, False))
-    return DeliveryError(message, retry=retry, code=str(code))
-
-
-def _errcode(data: Mapping[str, Any]) -> int:
-    try:
-        return int(data.get("errcode") or 0)
-    except (TypeError, ValueError):
-        return -1
-
-
-class _WeChatApi:
-    """Calls to WeChat's API for one channel: one HTTP client and one access token, reused from
-    the channel's state while it has time left, else fetched, and fetched again once when
-    WeChat calls it stale. A fetched token is in ``state_changes`` for the caller to keep."""
-
-    def __init__(self, channel: ChannelConfig) -> None:
-        self.channel = channel
-        self.base = channel.api_base.rstrip("/")
-        self.client = httpx.Client(timeout=settings.TINGJIAN_OUTBOUND_TIMEOUT)
-        self.state_changes: dict[str, Any] = {}
-        self._token = self._cached_token()
-
-    def __enter__(self) -> _WeChatApi:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        self.client.close()
-
-    def _cached_token(self) -> str:
-        token = str(self.channel.state.get("access_token") or "")
-        try:
-            expires_at = datetime.fromisoformat(str(self.channel.state.get("access_token_expires_at")))
-        except ValueError:
-            return ""
-        if expires_at.tzinfo is None or expires_at - datetime.now(UTC) <= TOKEN_MARGIN:
-            return ""
-        return token
-
-    def _fetch_token(self) -> str:
-        secret = {"appid": str(self.channel.setting("app_id")), "secret": self.channel.secret("app_secret")}
-        data = self.read_json(self.open("GET", self.base + "/cgi-bin/token", {"grant_type": "client_credential", **secret}))
-        if code := _errcode(data):
-            raise _refusal(code)
-        token = str(data.get("access_token") or "")
-        if not token:
-            raise DeliveryError(_("WeChat gave no access token; it will be tried again."), retry=True, code="no_token")
-        try:
-            lifetime = timedelta(seconds=int(data.get("expires_in") or 7200))
-        except (TypeError, ValueError):
-            lifetime = timedelta(seconds=7200)
-        expires_at = datetime.now(UTC) + lifetime
-        self.state_changes = {"access_token": token, "access_token_expires_at": expires_at.isoformat()}
-        return token
-
-    def open(self, method: str, url: str, params: Mapping[str, str], *, body: bytes | None = None) -> httpx.Response:
-        """Start a request and read its headers; the caller reads (and so closes) the body."""
-        headers = {"Content-Type": "application/json; charset=utf-8"} if body is not None else {}
-        request = self.client.build_request(method, url, params=params, content=body, headers=headers)
-        try:
-            response = self.client.send(request, stream=True)
-        except httpx.TransportError as exc:
-            raise DeliveryError(_("Could not reach WeChat; it will be tried again."), retry=True, code="network") from exc
-        if response.status_code >= 400:
-            response.close()
-            retry = response.status_code >= 500 or response.status_code == 429
-            message = _("WeChat answered with HTTP error %(status)s.") % {"status": response.status_code}
-            raise DeliveryError(message, retry=retry, code=f"http_{response.status_code}")
-        return response
-
-    def read_json(self, response: httpx.Response) -> dict[str, Any]:
-        try:
-            data = json.loads(_read_limited(response, 1024 * 1024))
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            raise DeliveryError(_("WeChat's answer could not be read; it will be tried again."), retry=True, code="unreadable")
-        return data
-
-    def authorised(
-        self, method: str, path: str, params: Mapping[str, str], *, body: bytes | None = None
-    ) -> tuple[httpx.Response, dict[str, Any] | None]:
-        """Call with the access token. A JSON answer comes back read, its errcode raised as a
-        DeliveryError; any other answer comes back unread (a media file)."""
-        for attempt in (1, 2):
-            token = self._token = self._token or self._fetch_token()
-            response = self.open(method, self.base + path, {"access_token": token, **params}, body=body)
-            # WeChat labels some JSON answers text/plain.
-            if _media_type(response) not in ("application/json", "text/plain"):
-                return response, None
-            data = self.read_json(response)
-            code = _errcode(data)
-            if code in STALE_TOKEN and attempt == 1:
-                self._token = ""
-                continue
-            if code:
-                raise _refusal(code)
-            return response, data
-        raise AssertionError("unreachable: the second attempt returns or raises")
-
-    def call(self, method: str, path: str, params: Mapping[str, str], *, body: bytes | None = None) -> dict[str, Any]:
-        response, data = self.authorised(method, path, params, body=body)
-        return data if data is not None else self.read_json(response)
-
-
-def _media_type(response: httpx.Response) -> str:
-    return response.headers.get("content-type", "").split(";")[0].strip()
-
-
-def _read_limited(response: httpx.Response, max_bytes: int) -> bytes:
-    """The body, refused as soon as it is known to pass ``max_bytes``; closes the response."""
-    too_large = DeliveryError(
-        _("The file is larger than %(limit)s MB, the most Tingjian downloads, so it was not fetched.")
-        % {"limit": round(max_bytes / (1024 * 1024), 1)},
-        retry=False, code="too_large",
-    )
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > max_bytes:
-            raise too_large
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > max_bytes:
-                raise too_large
-            chunks.append(chunk)
-    except httpx.TransportError as exc:
-        raise DeliveryError(_("Could not reach WeChat; it will be tried again."), retry=True, code="network") from exc
-    finally:
-        response.close()
-    return b"".join(chunks)
-
-
 class WeChatAdapter(Adapter):
     kind: ClassVar[str] = "wechat"
     label: ClassVar[str] = "WeChat Official Account"
@@ -307,7 +89,7 @@ class WeChatAdapter(Adapter):
     api_base_setting: ClassVar[str] = "TINGJIAN_WECHAT_API_BASE"
 
     def verify_url(self, channel: ChannelConfig, query: Mapping[str, str]) -> bytes:
-        _check_signature(query.get("signature", ""), channel.secret("token"), query.get("timestamp", ""), query.get("nonce", ""))
+        check_signature(query.get("signature", ""), channel.secret("token"), query.get("timestamp", ""), query.get("nonce", ""))
         echo = query.get("echostr", "")
         # echostr is outside the signature: answer only the plain token WeChat sends, so a
         # replayed signature cannot make us serve arbitrary content.
@@ -320,10 +102,10 @@ class WeChatAdapter(Adapter):
     ) -> Accepted:
         mode = self._mode(channel)
         token = channel.secret("token")
-        timestamp, nonce, signature = (query.get(k, "") for k in ("timestamp", "nonce", "signature"))
+        timestamp, nonce, given = (query.get(k, "") for k in ("timestamp", "nonce", "signature"))
         # In safe mode the msg_signature below is what counts; a signature sent as well must hold.
-        if mode != "safe" or signature:
-            _check_signature(signature, token, timestamp, nonce)
+        if mode != "safe" or given:
+            check_signature(given, token, timestamp, nonce)
         root = _parse_xml(body)
         encrypted = root.findtext("Encrypt")
         payload = body
@@ -331,7 +113,7 @@ class WeChatAdapter(Adapter):
             if mode == "safe":
                 raise SignatureInvalid("safe mode: the body is not encrypted")
         else:
-            _check_signature(query.get("msg_signature", ""), token, timestamp, nonce, encrypted)
+            check_signature(query.get("msg_signature", ""), token, timestamp, nonce, encrypted)
             payload = self._decrypt(channel, encrypted)
             root = _parse_xml(payload)
         msg_type, sender, created = (_field(root, k) for k in ("MsgType", "FromUserName", "CreateTime"))
@@ -365,9 +147,9 @@ class WeChatAdapter(Adapter):
         cipher = MessageCipher(channel.secret("encoding_aes_key"))
         encrypted = cipher.encrypt(reply.encode(), str(channel.setting("app_id")))
         nonce = query.get("nonce", "") or str(secrets.randbelow(10**10))
-        signature = _signature(channel.secret("token"), now, nonce, encrypted)
+        msg_signature = signature(channel.secret("token"), now, nonce, encrypted)
         envelope = (
-            f"<xml><Encrypt>{_cdata(encrypted)}</Encrypt><MsgSignature>{_cdata(signature)}</MsgSignature>"
+            f"<xml><Encrypt>{_cdata(encrypted)}</Encrypt><MsgSignature>{_cdata(msg_signature)}</MsgSignature>"
             f"<TimeStamp>{now}</TimeStamp><Nonce>{_cdata(nonce)}</Nonce></xml>"
         )
         return envelope.encode(), XML_CONTENT_TYPE
@@ -433,7 +215,7 @@ class WeChatAdapter(Adapter):
             )
         payload = {"touser": recipient.handle, "msgtype": "text", "text": {"content": message.text}}
         body = json.dumps(payload, ensure_ascii=False).encode()
-        with _WeChatApi(channel) as api:
+        with WeChatApi(channel) as api:
             api.call("POST", "/cgi-bin/message/custom/send", {}, body=body)
             return SendResult(mode="customer_service", state_changes=api.state_changes)
 
@@ -449,7 +231,7 @@ class WeChatAdapter(Adapter):
         """The follower's nickname and unionid; None when WeChat knows neither. A token
         fetched here is not kept (this method cannot return state)."""
         params = {"openid": contact.handle, "lang": "zh_TW"}
-        with _WeChatApi(channel) as api:
+        with WeChatApi(channel) as api:
             try:
                 data = api.call("GET", "/cgi-bin/user/info", params)
             except DeliveryError as exc:
@@ -462,16 +244,16 @@ class WeChatAdapter(Adapter):
         return Profile(display_name=name, unionid=unionid, language=str(data.get("language") or ""))
 
     def fetch_media(self, channel: ChannelConfig, media_ref: str, *, max_bytes: int) -> tuple[bytes, str]:
-        with _WeChatApi(channel) as api:
+        with WeChatApi(channel) as api:
             response, data = api.authorised("GET", "/cgi-bin/media/get", {"media_id": media_ref})
             if data is None:
-                return _read_limited(response, max_bytes), _media_type(response)
+                return api.read(response, max_bytes), media_type(response)
             # A video is not served here: WeChat answers with a link to it.
             video_url = str(data.get("video_url") or "")
             if not video_url.startswith(("https://", "http://")):
                 raise DeliveryError(_("WeChat's answer could not be read; it will be tried again."), retry=True, code="unreadable")
             video = api.open("GET", video_url, {})
-            return _read_limited(video, max_bytes), _media_type(video) or "video/mp4"
+            return api.read(video, max_bytes), media_type(video) or "video/mp4"
 
     def _mode(self, channel: ChannelConfig) -> str:
         mode = str(channel.setting("encoding_mode", "plain") or "plain")
