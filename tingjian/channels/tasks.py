@@ -30,3 +30,17 @@ def poll_mailbox(channel_id: int) -> str:
     from .polling import poll
 
     return poll(channel_id)
+
+
+@task(priority=30)
+def check_call_import(import_id: int) -> str:
+    from .calls import perform_check
+
+    return perform_check(import_id)
+
+
+@task(priority=30)
+def run_call_import(import_id: int) -> str:
+    from .calls import perform_run
+
+    return perform_run(import_id)

@@ -3,7 +3,10 @@ from django.urls import path
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
+from tingjian.web.views import imports
+
 from .views import case_detail, cases, customers, notifications
+from .views import channel_admin as channel_pages
 
 app_name = "web"
 urlpatterns = [
@@ -34,4 +37,19 @@ urlpatterns = [
     path("notifications/", notifications.notification_list, name="notifications"),
     path("notifications/bell/", notifications.bell, name="notifications-bell"),
     path("notifications/read/", notifications.mark_read, name="notifications-read"),
+    path("imports/", imports.import_list, name="import-list"),
+    path("imports/new/", imports.import_new, name="import-new"),
+    path("imports/<int:pk>/", imports.import_detail, name="import-detail"),
+    path("imports/<int:pk>/check/", imports.import_check, name="import-check"),
+    path("imports/<int:pk>/run/", imports.import_run, name="import-run"),
+    path("imports/<int:pk>/progress/", imports.import_progress, name="import-progress"),
+    # Administrators' channel pages (channels.manage_channels).
+    path("channels/", channel_pages.channel_list, name="channel-list"),
+    path("channels/new/", channel_pages.channel_new, name="channel-new"),
+    path("channels/<int:pk>/edit/", channel_pages.channel_edit, name="channel-edit"),
+    path("channels/events/", channel_pages.event_list, name="channel-events"),
+    path("channels/events/<int:pk>/", channel_pages.event_detail, name="channel-event"),
+    path("channels/events/<int:pk>/requeue/", channel_pages.event_requeue, name="channel-event-requeue"),
+    path("channels/quarantine/", channel_pages.quarantine_list, name="channel-quarantine"),
+    path("channels/quarantine/<int:pk>/", channel_pages.quarantine_detail, name="channel-quarantined"),
 ]
