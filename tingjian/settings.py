@@ -261,5 +261,7 @@ TINGJIAN_INGEST_STUCK_AFTER = int(os.environ.get("TINGJIAN_INGEST_STUCK_AFTER", 
 # Uploaded and fetched attachments; served only through a view that checks the case.
 MEDIA_ROOT = Path(os.environ.get("TINGJIAN_MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/attachments/"
+# Largest call-log file (CSV/XLSX) accepted by the upload page.
+TINGJIAN_IMPORT_MAX_BYTES = int(os.environ.get("TINGJIAN_IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
 # Phone numbers written without a country code are read as this region's (ISO 3166 code).
 TINGJIAN_PHONE_REGION = os.environ.get("TINGJIAN_PHONE_REGION", "TW")

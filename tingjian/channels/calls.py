@@ -856,6 +856,7 @@ def _store_and_file(call_import: CallImport, channel: Channel, number: int, payl
         ((event, _created),) = services.receive(
             channel,
             Accepted(events=[IncomingEvent(external_id=payload["call_id"], payload=body, meta={"import_id": call_import.pk, "row": number})]),
+            enqueue=False,  # filed right below, so the progress bar counts filed calls
         )
     except Exception as exc:  # one row's trouble must not stop the file
         logger.warning("call import %s: row %s could not be stored: %s", call_import.pk, number, type(exc).__name__)

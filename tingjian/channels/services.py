@@ -246,8 +246,12 @@ def _enqueue_in_transaction() -> bool:
 
 def receive(
     channel: Channel, accepted: Accepted, *, client: str = "", public_token: str = "", fingerprint: str = "",
+    enqueue: bool = True,
 ) -> list[tuple[InboundEvent, bool]]:
     """Store each event once (a redelivery finds the first) and enqueue the new ones.
+
+    ``enqueue=False`` is for a caller that files the events itself right away (the call-log
+    import, whose progress bar counts filed calls); the sweep still covers a crash between.
 
     Returns (event, created) pairs. If the queue cannot be reached the event stays
     "received" and the sweep enqueues it later — it is never lost.
@@ -270,6 +274,8 @@ def receive(
                 out.append((InboundEvent.objects.get(channel=channel, external_id=external_id), False))
                 continue
             out.append((event, True))
+            if not enqueue:
+                continue
             if together:
                 enqueue_ingest(event.pk)
             else:
