@@ -7,7 +7,7 @@ What it does, on this machine, all on loopback:
 1. a fresh PostgreSQL database, migrated, with one WeChat channel (plain mode: its signature
    covers the query string, not the body, so each request can carry a new MsgId and is a
    genuinely new event — the insert path, not the duplicate path);
-2. gunicorn serving Tingjian (production settings, DEBUG off), one sync worker per core;
+2. gunicorn serving Tingjian (production settings, DEBUG off), 2 × cores + 1 sync workers;
 3. wrk from a second process: first GET /healthz (a trivial Django view: the ceiling), then
    POST /hooks/wechat/bench/ with a unique message per request; requests/s and latency;
 4. the task worker (`tingjian worker --batch`) files what the load stored: events per second.
@@ -75,6 +75,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: 2 × cores + 1, gunicorn's advice)")
     options = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -96,7 +97,8 @@ def main() -> None:
     script = var / "wechat.lua"
     script.write_text(LUA.replace("__PATH__", path))
     cores = os.cpu_count() or 2
-    server = subprocess.Popen([PY, "-m", "gunicorn", "tingjian.wsgi", "-w", str(cores), "-b", "127.0.0.1:8765",
+    workers = options.workers or 2 * cores + 1
+    server = subprocess.Popen([PY, "-m", "gunicorn", "tingjian.wsgi", "-w", str(workers), "-b", "127.0.0.1:8765",
                                "--log-level", "warning"], env=env, cwd=ROOT)
     try:
         time.sleep(3)
@@ -113,7 +115,7 @@ def main() -> None:
     elapsed = time.monotonic() - started
     filed = int(sh("psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "tingjian_bench", "-tAc",
                    "select count(*) from channels_inboundevent where status='filed'"))
-    print(f"\ncores: {cores}, connections: {options.connections}, {options.seconds} s per run\n")
+    print(f"\ncores: {cores}, gunicorn sync workers: {workers}, wrk connections: {options.connections}, {options.seconds} s per run\n")
     print("| endpoint | requests/s | p50 ms | p99 ms | non-2xx |")
     print("|---|---:|---:|---:|---:|")
     print(f"| GET /healthz (trivial view, ceiling) | {trivial['rate']:.0f} | {trivial['p50']:.1f} | {trivial['p99']:.1f} | {trivial['errors']:.0f} |")
