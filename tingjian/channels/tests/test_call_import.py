@@ -316,7 +316,7 @@ def test_a_row_that_cannot_be_stored_does_not_stop_the_others(hotline: Channel) 
 
 def test_an_unexpected_error_fails_the_import_with_a_plain_message_and_stores_nothing(hotline: Channel) -> None:
     call_import = upload(hotline, sample("calls_utf8_bom.csv"))
-    with mock.patch.object(calls, "_lookups", side_effect=RuntimeError("database went away")):
+    with mock.patch("tingjian.channels.calls.services.read_lookups", side_effect=RuntimeError("database went away")):
         result = calls.run(call_import)
     assert result.status == ImportStatus.FAILED
     assert result.error.startswith("Stopped by an unexpected error.")

@@ -95,7 +95,7 @@ def test_case_from_phone_call_to_independent_qa_close(live_server: Any, browser:
     page.select_option("form.edit select[name=assignee]", str(world["qa_agent"].pk))
     page.click("form.edit button.primary")
     page.fill("textarea[name=body] >> nth=0", "您好，我們已收到您的意見，會儘快處理。")
-    page.click("text=Record reply")
+    page.click("text=Send reply")
     assert page.locator("#step-start_investigation .missing").count() == 0
     _step(page, "start_investigation")
     page.wait_for_selector(".stagebar [data-stage=investigation][aria-current=step]")
@@ -112,7 +112,7 @@ def test_case_from_phone_call_to_independent_qa_close(live_server: Any, browser:
     page.click("form.edit button.primary")
     page.fill("textarea[name=body] >> nth=0", "已致歉並補送一份餐點。")
     page.check("input[name=carries_resolution]")
-    page.click("text=Record reply")
+    page.click("text=Send reply")
     _step(page, "submit_for_qa")
     page.wait_for_selector(".stagebar [data-stage=qa][aria-current=step]")
 
