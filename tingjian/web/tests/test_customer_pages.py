@@ -143,3 +143,12 @@ def test_the_customer_page_is_refused_to_roles_without_customer_access(client: C
     nobody = get_user_model().objects.create_user("nobody", password="pw-for-tests-1")
     client.force_login(nobody)
     assert client.get(reverse("web:customer-detail", args=[customer.pk])).status_code == 403
+
+
+def test_an_agent_finds_any_other_customer_to_merge_by_phone(client_for: Any) -> None:
+    a = customer_services.create_customer(display_name="林小姐", by=None, identities=[("email", "lin@example.com")])
+    b = customer_services.create_customer(display_name="Lin Mei", by=None, identities=[("phone", "0988 123 456")])
+    page = client_for("agent").get(reverse("web:customer-detail", args=[a.pk]), {"find": "0988123456"}).content.decode()
+    assert reverse("web:customer-merge", args=[a.pk, b.pk]) in page
+    executive = client_for("executive").get(reverse("web:customer-detail", args=[a.pk]), {"find": "0988"}).content.decode()
+    assert reverse("web:customer-merge", args=[a.pk, b.pk]) not in executive

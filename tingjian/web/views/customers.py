@@ -22,6 +22,7 @@ from ..forms import CustomerMergeForm, UndoMergeForm
 from ..service_errors import add_to_form, as_text
 
 PER_PAGE = 30
+MATCHES = 10
 # Served inline; anything else is a download, so a crafted file never runs in our origin.
 INLINE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
 
@@ -44,6 +45,10 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     if customer.pk != customer_id:
         return redirect("web:customer-detail", customer.pk)
     timeline = Paginator(case_selectors.customer_messages(request.user, customer.pk), PER_PAGE).get_page(request.GET.get("page"))
+    find = (request.GET.get("find") or "").strip()[:100]
+    may_merge = request.user.has_perm("customers.change_customer")
+    # Another customer to merge with, by name or phone (the same search as the new-case form).
+    others = list(selectors.search_customers(find).exclude(pk=customer.pk)[:MATCHES]) if find and may_merge else []
     return render(request, "web/customers/detail.html", {
         "customer": customer,
         "identities": list(customer.identities.all()),
@@ -51,8 +56,10 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "timeline": timeline,
         "suggestions": selectors.suggestions_with_other(customer),
         "merges": list(selectors.merges_of(customer)),
-        "may_merge": request.user.has_perm("customers.change_customer"),
+        "may_merge": may_merge,
         "undo_form": UndoMergeForm(),
+        "find": find,
+        "others": others,
     })
 
 
