@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
+from django.utils.translation import gettext as _
+
 # Errors an adapter raises. The webhook view maps them to HTTP: 403, 400 (+ quarantine), 413.
 
 
@@ -237,7 +239,7 @@ class Adapter:
         raise NotImplementedError
 
     def send(self, channel: ChannelConfig, recipient: Recipient, message: OutgoingMessage) -> SendResult:
-        raise DeliveryError("This channel cannot send replies.", retry=False, code="unsupported")
+        raise DeliveryError(_("This channel cannot send replies."), retry=False, code="unsupported")
 
     def reply_window_problem(self, recipient: Recipient, now: datetime) -> str:
         """Why a reply cannot be sent now (the platform's window), in plain words; "" if it can."""
@@ -249,4 +251,4 @@ class Adapter:
 
     def fetch_media(self, channel: ChannelConfig, media_ref: str, *, max_bytes: int) -> tuple[bytes, str]:
         """Download an attachment the payload only referred to: (content, content type)."""
-        raise DeliveryError("This channel keeps no media to fetch.", retry=False, code="unsupported")
+        raise DeliveryError(_("This channel keeps no media to fetch."), retry=False, code="unsupported")

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from tingjian.customers.handles import normalise_email, normalise_phone
 from tingjian.org import selectors as org
@@ -73,38 +73,38 @@ def check_row(values: Mapping[str, Any], lookups: Lookups, *, now: Any) -> Check
 
     call_id = text.get("call_id", "")
     if not call_id:
-        problems.append((N_("Call ID is missing."), {}))
+        problems.append((gettext_noop("Call ID is missing."), {}))
     elif len(call_id) > MAX_CALL_ID:
-        problems.append((N_("Call ID is longer than %(max)s characters."), {"max": MAX_CALL_ID}))
+        problems.append((gettext_noop("Call ID is longer than %(max)s characters."), {"max": MAX_CALL_ID}))
     payload["call_id"] = call_id
 
     raw_time = values.get("called_at")
     if not text.get("called_at"):
-        problems.append((N_("Call time is missing."), {}))
+        problems.append((gettext_noop("Call time is missing."), {}))
     else:
         try:
             moment = read_call_time(raw_time)
         except ValueError:
-            problems.append((N_("Call time “%(value)s” cannot be read; write it like 2026-11-20 14:05."), {"value": short_text(raw_time)}))
+            problems.append((gettext_noop("Call time “%(value)s” cannot be read; write it like 2026-11-20 14:05."), {"value": short_text(raw_time)}))
         else:
             if parse_call_time(moment) > now + FUTURE_SLACK:
-                problems.append((N_("Call time %(value)s is in the future."), {"value": short_text(raw_time)}))
+                problems.append((gettext_noop("Call time %(value)s is in the future."), {"value": short_text(raw_time)}))
             payload["called_at"] = moment.isoformat()
 
     phone = text.get("phone", "")
     if not phone:
-        problems.append((N_("Phone number is missing."), {}))
+        problems.append((gettext_noop("Phone number is missing."), {}))
     else:
         try:
             if not PHONE_CHARACTERS.match(unicodedata.normalize("NFKC", phone)):
                 raise ValidationError("letters")
             payload["phone"] = normalise_phone(unicodedata.normalize("NFKC", phone))
         except ValidationError:
-            problems.append((N_("Phone number “%(value)s” is not a valid phone number."), {"value": short_text(phone)}))
+            problems.append((gettext_noop("Phone number “%(value)s” is not a valid phone number."), {"value": short_text(phone)}))
 
     summary = cell_text(values.get("summary")).replace("\r\n", "\n").replace("\r", "\n")
     if not summary:
-        problems.append((N_("Summary is empty."), {}))
+        problems.append((gettext_noop("Summary is empty."), {}))
     payload["summary"] = summary
 
     payload["customer_name"] = short_text(text.get("customer_name", ""), 200)
@@ -114,20 +114,20 @@ def check_row(values: Mapping[str, Any], lookups: Lookups, *, now: Any) -> Check
         try:
             payload["email"] = normalise_email(email)
         except ValidationError:
-            problems.append((N_("Email “%(value)s” is not a valid address."), {"value": short_text(email)}))
+            problems.append((gettext_noop("Email “%(value)s” is not a valid address."), {"value": short_text(email)}))
     try:
         payload["duration"] = parse_duration(values.get("duration"))
     except ValueError:
-        problems.append((N_("Duration “%(value)s” cannot be read; write seconds or minutes:seconds."), {"value": short_text(values.get("duration"))}))
+        problems.append((gettext_noop("Duration “%(value)s” cannot be read; write seconds or minutes:seconds."), {"value": short_text(values.get("duration"))}))
     try:
         payload["direction"] = parse_direction(values.get("direction"))
     except ValueError:
-        problems.append((N_("Direction “%(value)s” is neither incoming nor outgoing."), {"value": short_text(values.get("direction"))}))
+        problems.append((gettext_noop("Direction “%(value)s” is neither incoming nor outgoing."), {"value": short_text(values.get("direction"))}))
 
     for key, table, message in (
-        ("branch", lookups.branches, N_("Unknown branch code “%(value)s”.")),
-        ("category", lookups.categories, N_("Unknown category code “%(value)s”.")),
-        ("product", lookups.products, N_("Unknown product code “%(value)s”.")),
+        ("branch", lookups.branches, gettext_noop("Unknown branch code “%(value)s”.")),
+        ("category", lookups.categories, gettext_noop("Unknown category code “%(value)s”.")),
+        ("product", lookups.products, gettext_noop("Unknown product code “%(value)s”.")),
     ):
         code = text.get(key, "")
         if not code:
@@ -135,7 +135,7 @@ def check_row(values: Mapping[str, Any], lookups: Lookups, *, now: Any) -> Check
         if code.casefold() in table:
             payload[key] = table[code.casefold()]
         elif key == "category" and code.casefold() in lookups.groups:
-            problems.append((N_("“%(value)s” is a group of categories; use one of its categories."), {"value": short_text(code)}))
+            problems.append((gettext_noop("“%(value)s” is a group of categories; use one of its categories."), {"value": short_text(code)}))
         else:
             problems.append((message, {"value": short_text(code)}))
     return CheckedRow(None if problems else payload, problems)

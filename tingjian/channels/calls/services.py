@@ -25,7 +25,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from tingjian import clock
 from tingjian.alerts import services as alerts
@@ -127,7 +127,7 @@ def _enqueue(task_name: str, import_id: int) -> None:
     except Exception:
         logger.exception("could not enqueue %s for call import %s", task_name, import_id)
         CallImport.objects.filter(pk=import_id, status__in=RUNNING).update(
-            status=ImportStatus.FAILED, error=N_("The background worker could not be reached. Try again in a moment."),
+            status=ImportStatus.FAILED, error=gettext_noop("The background worker could not be reached. Try again in a moment."),
             finished_at=clock.now(),
         )
 
@@ -221,7 +221,7 @@ def _failed(call_import: CallImport, exc: Exception) -> CallImport:
     else:
         # The details are in the log; the person is told what to do. What an interrupted
         # import stored is kept and is not imported twice when the file is run again.
-        message = N_("Stopped by an unexpected error. Check the file again to go on; calls already imported are kept and skipped.")
+        message = gettext_noop("Stopped by an unexpected error. Check the file again to go on; calls already imported are kept and skipped.")
     CallImport.objects.filter(pk=call_import.pk).update(
         status=ImportStatus.FAILED, error=message[:500], finished_at=clock.now()
     )
@@ -248,7 +248,7 @@ def run(call_import: CallImport, *, by: Any | None = None, progress: Progress | 
     if done.uploaded_by is not None:
         alerts.notify(
             [done.uploaded_by], kind="channel.calls_imported",
-            verb=N_("Your import of %(file)s is done: %(n)s call(s) filed"),
+            verb=gettext_noop("Your import of %(file)s is done: %(n)s call(s) filed"),
             params={"file": done.original_name, "n": done.imported_rows}, url=f"/imports/{done.pk}/",
         )
     return done
@@ -273,7 +273,7 @@ def _process(call_import: CallImport, *, by: Any | None, progress: Progress | No
             call_id = cell_text(values.get("call_id"))
             problems = checked.problems
             if call_id in first_seen:
-                again = (N_("Call ID %(call_id)s appears again; it was first on row %(first)s."), {"call_id": short_text(call_id), "first": first_seen[call_id]})
+                again = (gettext_noop("Call ID %(call_id)s appears again; it was first on row %(first)s."), {"call_id": short_text(call_id), "first": first_seen[call_id]})
                 problems = [again, *problems]
             elif call_id:
                 first_seen[call_id] = number
@@ -323,12 +323,12 @@ def _store_and_file(call_import: CallImport, channel: Channel, number: int, payl
         )
     except Exception as exc:  # one row's trouble must not stop the file
         logger.warning("call import %s: row %s could not be stored: %s", call_import.pk, number, type(exc).__name__)
-        return N_("Could not be stored (%(error)s)."), {"error": type(exc).__name__}
+        return gettext_noop("Could not be stored (%(error)s)."), {"error": type(exc).__name__}
     if event.status in {EventStatus.RECEIVED, EventStatus.RETRYING}:
         pipeline.ingest(event.pk)
         event.refresh_from_db(fields=["status"])
     if event.status != EventStatus.FILED:
-        return N_("Stored, but not filed yet (%(status)s); Tingjian tries again by itself."), {"status": event.status}
+        return gettext_noop("Stored, but not filed yet (%(status)s); Tingjian tries again by itself."), {"status": event.status}
     return None
 
 

@@ -114,7 +114,8 @@ class Command(BaseCommand):
     def _describe(self, call_import: CallImport, guessed: dict[str, str], overrides: dict[str, str]) -> None:
         table = calls.table_of(call_import, limit=1)
         kind = call_import.file_format.upper()
-        detail = f"{kind}, {table.encoding}, {_('delimiter')} {table.delimiter!r}" if table.encoding else kind
+        delimiter = _("delimiter")
+        detail = f"{kind}, {table.encoding}, {delimiter} {table.delimiter!r}" if table.encoding else kind
         self.stdout.write(_("Reading %(file)s (%(detail)s).") % {"file": call_import.original_name, "detail": detail})
         self.stdout.write(_("Mapping (guessed from the header row unless given with --map FIELD=HEADER):"))
         width = max(len(f) for f in calls.FIELDS)
@@ -166,7 +167,8 @@ class Command(BaseCommand):
             )
         if bad:
             self.stdout.write(_("Bad rows:"))
+            call_word, row_word = _("call"), _("row")
             for item in call_import.bad_rows:
-                call = f" ({_('call')} {item['call_id']})" if item.get("call_id") else ""
-                self.stdout.write(f"  {_('row')} {item['row']}{call}: {calls.describe(item)}")
+                call = f" ({call_word} {item['call_id']})" if item.get("call_id") else ""
+                self.stdout.write(f"  {row_word} {item['row']}{call}: {calls.describe(item)}")
         self.stdout.write(_("Import #%(id)s.") % {"id": call_import.pk})
