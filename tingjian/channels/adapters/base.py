@@ -17,6 +17,7 @@ Three moments, three methods:
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -212,7 +213,7 @@ class Profile:
     reach: int | None = None
 
 
-class Adapter:
+class Adapter(ABC):
     """Base class: each platform subclasses it and fills what it supports."""
 
     kind: ClassVar[str]
@@ -233,10 +234,12 @@ class Adapter:
     def accept(
         self, channel: ChannelConfig, body: bytes, headers: Mapping[str, str], query: Mapping[str, str]
     ) -> Accepted:
-        raise NotImplementedError
+        """Verify and split a webhook delivery; channels without a webhook refuse every request."""
+        raise SignatureInvalid("this channel takes no webhook requests")
 
+    @abstractmethod
     def parse(self, channel: ChannelConfig, event: IncomingEvent) -> list[ParsedEvent]:
-        raise NotImplementedError
+        """What one stored event means; every channel has this."""
 
     def send(self, channel: ChannelConfig, recipient: Recipient, message: OutgoingMessage) -> SendResult:
         raise DeliveryError(_("This channel cannot send replies."), retry=False, code="unsupported")
