@@ -363,3 +363,12 @@ def submit_intake(channel: Channel, *, key: str, document: dict[str, Any], by: A
     elif event.fingerprint != fingerprint:
         raise IdempotencyConflict(key)
     return event, created
+
+
+def record_payload_read(*, by: Any, what: str, object_id: int, channel_id: int | None) -> None:
+    """Reading a stored payload shows a customer's personal data: who read which, audited."""
+    ensure_may_manage(by)
+    audit.record(
+        "channel.payload_read", actor=by, object_type="channel", object_id=channel_id or "",
+        summary=f"{what} {object_id} payload read", after={what: object_id},
+    )

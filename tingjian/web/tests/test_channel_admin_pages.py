@@ -268,6 +268,10 @@ def test_the_event_page_shows_the_payload_to_an_administrator_only(client_for: C
     assert "湯是冷的，麵也糊了" in page and "&quot;events&quot;: [" in page  # decoded and re-indented
     assert "Traceback …" in page and reverse("web:case-detail", args=[case.number]) in page
     assert "Requeue" in page and "no-store" in response["Cache-Control"]
+    from tingjian.audit.models import AuditEvent
+
+    read = AuditEvent.objects.get(action="channel.payload_read")
+    assert read.actor_label == "admin" and read.after == {"event": event.pk}  # who saw the customer's words
 
 
 def test_a_payload_is_shown_as_text_and_cut_at_twenty_kilobytes() -> None:

@@ -145,6 +145,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
         event = selectors.event(pk)
     except InboundEvent.DoesNotExist as exc:
         raise Http404(_("No such event.")) from exc
+    services.record_payload_read(by=request.user, what="event", object_id=event.pk, channel_id=event.channel_id)
     return render(request, "web/channels/event.html", {
         "event": event, "body": selectors.readable_body(event.body), "limit": selectors.BODY_SHOWN_BYTES,
         "meta": json.dumps(event.meta, ensure_ascii=False, indent=2, default=str) if event.meta else "",
@@ -186,6 +187,7 @@ def quarantine_detail(request: HttpRequest, pk: int) -> HttpResponse:
         item = selectors.quarantined_request(pk)
     except QuarantinedRequest.DoesNotExist as exc:
         raise Http404(_("No such request.")) from exc
+    services.record_payload_read(by=request.user, what="quarantined_request", object_id=item.pk, channel_id=item.channel_id)
     return render(request, "web/channels/quarantined.html", {
         "item": item, "body": selectors.readable_body(item.body), "limit": selectors.BODY_SHOWN_BYTES,
         "section": "quarantine",
