@@ -172,6 +172,13 @@ def _file(event: InboundEvent, item: ParsedEvent, profiles: dict[tuple[str, str]
     return f"{filed.outcome} {filed.case.number}", filed.case, filed.message
 
 
+def _discard_staged(channel: Channel, event: IncomingEvent) -> None:
+    try:
+        get_adapter(channel.kind).discard_staged(channel_config(channel), event)
+    except Exception:  # tidying up must never undo or fail a filing
+        logger.exception("could not discard the staged files of a %s event", channel.kind)
+
+
 def _enqueue_quietly(task: Any, *args: Any) -> None:
     try:
         task.enqueue(*args)
@@ -202,6 +209,9 @@ def ingest(event_id: int) -> str:
                 outcome, filed_case, filed_message = _file(event, item, prepared.profiles)
                 outcomes.append(outcome)
                 case, message = filed_case or case, filed_message or message
+            if message is not None:
+                staged = IncomingEvent(external_id=event.external_id, payload=bytes(event.body), content_type=event.content_type)
+                transaction.on_commit(partial(_discard_staged, event.channel, staged))
             event.status = EventStatus.FILED if message is not None else EventStatus.IGNORED
             event.outcome = "; ".join(outcomes)[:200] or "nothing to do"
             event.case, event.message = case, message

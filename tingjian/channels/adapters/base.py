@@ -252,6 +252,13 @@ class Adapter(ABC):
         """Name (and WeChat unionid) of a new contact, from the platform; None if unknown."""
         return None
 
+    def discard_staged(self, channel: ChannelConfig, event: IncomingEvent) -> None:
+        """Called once the event is filed (after commit): drop files kept only until then.
+
+        Most platforms keep nothing for us to drop; the web form stages its uploads.
+        """
+        return None
+
     def fetch_media(self, channel: ChannelConfig, media_ref: str, *, max_bytes: int) -> tuple[bytes, str]:
         """Download an attachment the payload only referred to: (content, content type)."""
         raise DeliveryError(_("This channel keeps no media to fetch."), retry=False, code="unsupported")

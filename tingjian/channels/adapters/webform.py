@@ -167,6 +167,19 @@ class WebformAdapter(Adapter):
     has_webhook = False
     config_keys = ("intro_zh_hant", "intro_zh_hans", "intro_en", "rate_limit_per_hour")
 
+    def discard_staged(self, channel: ChannelConfig, event: IncomingEvent) -> None:
+        """The case now holds its own copy of each upload: the staged file goes (personal data
+        is not kept twice). A file missing when the case was filed is missing now too: the
+        view stores every upload before the event exists."""
+        try:
+            items = [a for a in json.loads(event.payload).get("attachments") or [] if isinstance(a, dict)]
+        except (ValueError, AttributeError):
+            return
+        for item in items:
+            ref = str(item.get("ref") or "")
+            if ref.startswith(f"{UPLOAD_DIR}/") and ".." not in ref:
+                default_storage.delete(ref)
+
     def parse(self, channel: ChannelConfig, event: IncomingEvent) -> list[ParsedEvent]:
         try:
             data = json.loads(event.payload)

@@ -377,3 +377,22 @@ def test_public_pages_carry_no_inline_script_or_style(client: Client, form_chann
     for response in pages:
         html = response.content.decode()
         assert "<script>" not in html and 'style="' not in html and "<style" not in html
+
+
+def test_once_filed_the_staged_upload_is_removed_and_only_the_cases_copy_remains(
+    client: Client, form_channel: Channel, django_capture_on_commit_callbacks: Any
+) -> None:
+    import json
+
+    from django.core.files.storage import default_storage
+
+    photo = SimpleUploadedFile("湯.jpg", JPEG, content_type="image/jpeg")
+    client.post(_form_url(form_channel), {**_answers(), "attachments": [photo]})
+    event = InboundEvent.objects.get()
+    (staged,) = [a["ref"] for a in json.loads(bytes(event.body))["attachments"]]
+    assert default_storage.exists(staged)
+    with django_capture_on_commit_callbacks(execute=True):
+        _filed(event)
+    assert not default_storage.exists(staged)  # personal data is not kept twice
+    with Attachment.objects.get().file.open("rb") as handle:
+        assert handle.read() == JPEG
