@@ -261,6 +261,10 @@ TINGJIAN_INGEST_STUCK_AFTER = int(os.environ.get("TINGJIAN_INGEST_STUCK_AFTER", 
 # Uploaded and fetched attachments; served only through a view that checks the case.
 MEDIA_ROOT = Path(os.environ.get("TINGJIAN_MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/attachments/"
+# How many reverse proxies (load balancers) stand in front of Tingjian and append the client's
+# address to X-Forwarded-For. 0 (the default) trusts no such header: behind a proxy set it,
+# or the web form's per-address rate limit counts the proxy's address for everyone.
+TINGJIAN_TRUSTED_PROXIES = int(os.environ.get("TINGJIAN_TRUSTED_PROXIES", "0"))
 # Largest call-log file (CSV/XLSX) accepted by the upload page.
 TINGJIAN_IMPORT_MAX_BYTES = int(os.environ.get("TINGJIAN_IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
 # Phone numbers written without a country code are read as this region's (ISO 3166 code).

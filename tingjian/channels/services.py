@@ -211,6 +211,17 @@ def quarantine(channel: Channel | None, body: bytes, *, reason: str, content_typ
     return item
 
 
+def client_address(meta: Mapping[str, Any]) -> str:
+    """The client's address: REMOTE_ADDR, or, behind ``TINGJIAN_TRUSTED_PROXIES`` proxies, the
+    entry they added to X-Forwarded-For (counted from the right: a client can forge the left)."""
+    proxies = int(getattr(settings, "TINGJIAN_TRUSTED_PROXIES", 0) or 0)
+    remote = str(meta.get("REMOTE_ADDR", ""))
+    if proxies <= 0:
+        return remote
+    hops = [h.strip() for h in str(meta.get("HTTP_X_FORWARDED_FOR", "")).split(",") if h.strip()]
+    return hops[-proxies] if len(hops) >= proxies else remote
+
+
 def client_key(address: str) -> str:
     """A keyed hash of a client address: enough to rate-limit, useless to identify anyone."""
     return hmac.new(settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256).hexdigest()

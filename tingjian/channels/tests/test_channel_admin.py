@@ -105,3 +105,11 @@ def test_platform_calls_never_log_their_urls_with_tokens() -> None:
     # httpx logs "HTTP Request: GET https://…?access_token=…" at INFO.
     assert logging.getLogger("httpx").getEffectiveLevel() >= logging.WARNING
     assert logging.getLogger("httpcore").getEffectiveLevel() >= logging.WARNING
+
+
+def test_behind_a_trusted_proxy_the_client_is_the_address_the_proxy_added(settings: Any) -> None:
+    meta = {"REMOTE_ADDR": "10.0.0.5", "HTTP_X_FORWARDED_FOR": "6.6.6.6, 203.0.113.9"}
+    assert services.client_address(meta) == "10.0.0.5"  # trusts no header by default
+    settings.TINGJIAN_TRUSTED_PROXIES = 1
+    assert services.client_address(meta) == "203.0.113.9"  # not the forged left-most entry
+    assert services.client_address({"REMOTE_ADDR": "10.0.0.5"}) == "10.0.0.5"

@@ -33,7 +33,7 @@ from tingjian.cases.models import Case, DeliveryStatus, Direction, Message, Stag
 from tingjian.channels.adapters import webform
 from tingjian.channels.adapters.base import Accepted
 from tingjian.channels.models import Channel, EventStatus, InboundEvent, Kind
-from tingjian.channels.services import client_key, receive
+from tingjian.channels.services import client_address, client_key, receive
 
 from ..public_forms import HONEYPOT, MAX_FILES, ComplaintForm
 
@@ -208,7 +208,7 @@ def complaint_form(request: HttpRequest, name: str) -> HttpResponse:
     if request.POST.get(HONEYPOT):
         # Only a robot fills the hidden field: it is thanked and nothing is kept.
         return _page(request, channel, language, "web/public/thanks.html", {})
-    client = request.META.get("REMOTE_ADDR", "")
+    client = client_address(request.META)
     per_hour = webform.rate_limit_per_hour(channel.config or {})
     if _recent_submissions(channel, client) >= per_hour:
         response = _page(request, channel, language, "web/public/problem.html", {
