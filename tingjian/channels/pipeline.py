@@ -42,7 +42,7 @@ from .adapters.base import (
     Profile,
 )
 from .models import Channel, Contact, EventStatus, InboundEvent, OutboundDelivery
-from .services import channel_config
+from .services import channel_config, save_state
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +98,9 @@ def _prepare(event: InboundEvent) -> _Prepared:
             profile = None
         if profile is not None:
             profiles[(contact.kind, contact.handle)] = profile
+            if profile.state_changes:
+                save_state(channel, profile.state_changes)
+                config = channel_config(channel)
     return _Prepared(parsed, profiles)
 
 

@@ -211,6 +211,9 @@ class Profile:
     unionid: str = ""
     language: str = ""
     reach: int | None = None
+    # What the channel should remember after the look-up (e.g. a freshly fetched access
+    # token: WeChat allows only so many token requests a day).
+    state_changes: Mapping[str, Any] = field(default_factory=dict)
 
 
 class Adapter(ABC):

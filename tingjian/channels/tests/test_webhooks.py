@@ -221,3 +221,19 @@ def test_a_simulated_request_passes_the_real_webhook_and_becomes_a_case(kind: st
     assert response.status_code == 200, response.content
     pipeline.ingest(InboundEvent.objects.get().pk)
     assert Case.objects.get().messages.get().body == "炸雞沒熟，裡面是生的"
+
+
+def test_a_new_contacts_name_comes_from_wechat_and_the_token_is_kept_for_the_next(wechat: Channel, client: Client, fake_platform: FakePlatform) -> None:
+    fake_platform.route("GET", "/cgi-bin/token", (200, {"access_token": "tok-kept", "expires_in": 7200}))
+    fake_platform.route("GET", "/cgi-bin/user/info", lambda r: (200, {"subscribe": 1, "openid": r.query["openid"][0], "nickname": "小明", "unionid": "union-1"}))
+    post(client, text_xml("第一則", "2001", int(clock.now().timestamp())))
+    pipeline.ingest(InboundEvent.objects.get().pk)
+    customer = Case.objects.get().customer
+    assert customer.display_name == "小明" and customer.identities.get().unionid == "union-1"
+    assert services.channel_config(Channel.objects.get()).state["access_token"] == "tok-kept"
+    assert "tok-kept" not in str(Channel.objects.get().state)  # kept sealed, like the secrets
+    other = text_xml("第二則", "2002", int(clock.now().timestamp())).replace(OPENID, "oAnotherFollower000000000001")
+    post(client, other)
+    pipeline.ingest(InboundEvent.objects.order_by("-pk").first().pk)  # type: ignore[union-attr]
+    assert len(fake_platform.calls("/cgi-bin/token")) == 1  # WeChat rations tokens: one fetch served both
+    assert len(fake_platform.calls("/cgi-bin/user/info")) == 2

@@ -228,20 +228,21 @@ class WeChatAdapter(Adapter):
         return ""
 
     def fetch_profile(self, channel: ChannelConfig, contact: Contact) -> Profile | None:
-        """The follower's nickname and unionid; None when WeChat knows neither. A token
-        fetched here is not kept (this method cannot return state)."""
+        """The follower's nickname and unionid; None when WeChat knows neither and no new
+        access token needs keeping (a fetched token rides along in ``state_changes``)."""
         params = {"openid": contact.handle, "lang": "zh_TW"}
         with WeChatApi(channel) as api:
             try:
                 data = api.call("GET", "/cgi-bin/user/info", params)
             except DeliveryError as exc:
                 if exc.code == "40003":  # not an openid of this account
-                    return None
+                    return Profile(state_changes=api.state_changes) if api.state_changes else None
                 raise
         name, unionid = str(data.get("nickname") or ""), str(data.get("unionid") or "")
-        if not (name or unionid):
+        if not (name or unionid or api.state_changes):
             return None
-        return Profile(display_name=name, unionid=unionid, language=str(data.get("language") or ""))
+        return Profile(display_name=name, unionid=unionid, language=str(data.get("language") or ""),
+                       state_changes=api.state_changes)
 
     def fetch_media(self, channel: ChannelConfig, media_ref: str, *, max_bytes: int) -> tuple[bytes, str]:
         with WeChatApi(channel) as api:
