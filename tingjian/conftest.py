@@ -27,6 +27,12 @@ def _fast_password_hashing(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _files_in_a_temporary_folder(settings: Any, tmp_path: Any) -> None:
+    # Uploads and attachments go to a folder of the test's own, never into var/media.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _english_by_default(settings: Any) -> Any:
     # The product defaults to 繁體中文; tests read English messages unless a test chooses a
     # language itself (as the language-switch and translation tests do).

@@ -16,13 +16,11 @@ twice (the channel + external id is unique, and a second call returns the first 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext_noop
 
@@ -113,9 +111,7 @@ def _store_attachments(message: Message, files: Iterable[IncomingFile]) -> None:
             note=(f.note or "")[:300],
         )
         if f.content is not None:
-            attachment.sha256 = hashlib.sha256(f.content).hexdigest()
-            attachment.size = len(f.content)
-            attachment.file.save(attachment.sha256, ContentFile(f.content), save=False)
+            services.put_attachment_content(attachment, f.content)
         attachment.save()
 
 

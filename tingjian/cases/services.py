@@ -8,6 +8,7 @@ is a task, issue 3), or trust the caller's view of permissions.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from datetime import datetime
@@ -16,6 +17,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Model, Q
 from django.urls import reverse
@@ -31,6 +33,7 @@ from tingjian.org.models import Branch, Category, Department, Product, RootCause
 
 from . import permissions
 from .models import (
+    Attachment,
     Case,
     CaseLink,
     CaseNumberSequence,
@@ -45,6 +48,7 @@ from .models import (
     Severity,
     Stage,
 )
+from .models.conversation import attachment_path
 
 MAX_BODY = 50_000
 MENTION = re.compile(r"(?<![\w@])@([\w.+-]{1,150})")
@@ -503,17 +507,25 @@ def usable_fields(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str
     return good, problems
 
 
-def store_attachment_content(attachment: Any, *, content: bytes, content_type: str = "") -> Any:
+def put_attachment_content(attachment: Attachment, content: bytes) -> None:
+    """Give an (unsaved or saved) attachment its bytes, stored under their hash.
+
+    The same bytes arriving twice (a redelivered photo) share one stored file.
+    """
+    attachment.sha256 = hashlib.sha256(content).hexdigest()
+    attachment.size = len(content)
+    path = attachment_path(attachment, "")
+    if attachment.file.storage.exists(path):
+        attachment.file.name = path
+    else:
+        attachment.file.save(path, ContentFile(content), save=False)
+
+
+def store_attachment_content(attachment: Attachment, *, content: bytes, content_type: str = "") -> Attachment:
     """Keep the bytes of an attachment that arrived as a platform reference."""
-    import hashlib
-
-    from django.core.files.base import ContentFile
-
     with transaction.atomic():
-        attachment.sha256 = hashlib.sha256(content).hexdigest()
-        attachment.size = len(content)
+        put_attachment_content(attachment, content)
         if content_type:
             attachment.content_type = content_type[:120]
-        attachment.file.save(attachment.sha256, ContentFile(content), save=False)
         attachment.save(update_fields=["sha256", "size", "content_type", "file"])
     return attachment

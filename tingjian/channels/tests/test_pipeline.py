@@ -255,3 +255,19 @@ def test_an_automatic_acknowledgement_is_no_first_response(users: dict[str, Any]
     case_services.record_reply(case, body="已收到，案件編號…", by=users["agent"], automatic=True)
     case.refresh_from_db()
     assert case.first_response_at is None
+
+
+def test_the_same_photo_arriving_twice_is_stored_once(users: dict[str, Any], open_case: Any) -> None:
+    from tingjian.cases.models import Attachment
+
+    case = open_case()
+    message = case.messages.get()
+    first = Attachment(message=message, kind="image", filename="a.jpg")
+    case_services.put_attachment_content(first, b"\xff\xd8same-bytes")
+    first.save()
+    second = Attachment(message=message, kind="image", filename="b.jpg")
+    case_services.put_attachment_content(second, b"\xff\xd8same-bytes")
+    second.save()
+    assert first.file.name == second.file.name == f"attachments/{first.sha256[:2]}/{first.sha256}"
+    with second.file.open("rb") as handle:
+        assert handle.read() == b"\xff\xd8same-bytes"
