@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from tingjian.channels.views import healthz, webhook
+from tingjian.channels.views import webhook
+from tingjian.ops.views import healthz
 from tingjian.web.views.auth import LoginView, LogoutView
 from tingjian.web.views.public import complaint_form, complaint_status
 

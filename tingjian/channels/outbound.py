@@ -134,9 +134,15 @@ def default_target(targets: list[ReplyTarget]) -> ReplyTarget:
     return next((t for t in targets if t.usable), targets[-1])
 
 
-def send_reply(case: Case, *, body: str, by: Any, target: str = "", carries_resolution: bool = False) -> Message:
-    """Record the reply and, unless it is record-only, queue its delivery."""
-    targets = reply_targets(case)
+def send_reply(
+    case: Case, *, body: str, by: Any, target: str = "", carries_resolution: bool = False,
+    targets: list[ReplyTarget] | None = None,
+) -> Message:
+    """Record the reply and, unless it is record-only, queue its delivery.
+
+    ``targets`` is ``reply_targets(case)`` when the caller already has it (the reply form).
+    """
+    targets = reply_targets(case) if targets is None else targets
     chosen = default_target(targets) if not target else next((t for t in targets if t.key == target), None)
     if chosen is None:
         raise ValidationError({"target": _("That channel is not one of this customer's; reload the page.")})

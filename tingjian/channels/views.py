@@ -62,9 +62,3 @@ def webhook(request: HttpRequest, kind: str, name: str) -> HttpResponse:
     receive(channel, accepted)
     return HttpResponse(accepted.response_body, content_type=accepted.response_content_type)
 
-
-@login_not_required
-@require_http_methods(["GET", "HEAD"])
-def healthz(request: HttpRequest) -> HttpResponse:
-    """For a load balancer: the process answers (it touches no database on purpose)."""
-    return _text(200, "ok")

@@ -50,3 +50,8 @@ def test_a_failing_sweep_does_not_end_the_chain() -> None:
                 mock.patch("django.tasks.Task.enqueue") as next_tick:
             assert periodic.tick.call() == "failed"
     next_tick.assert_called_once()
+
+
+def test_the_health_check_answers_without_a_login(client: object) -> None:
+    response = client.get("/healthz")  # type: ignore[attr-defined]
+    assert response.status_code == 200 and response.content == b"ok"

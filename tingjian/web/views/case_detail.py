@@ -99,7 +99,7 @@ def case_reply(request: HttpRequest, number: str) -> HttpResponse:
         try:
             message = outbound.send_reply(
                 case, body=form.cleaned_data["body"], by=request.user, target=form.cleaned_data["target"],
-                carries_resolution=form.cleaned_data["carries_resolution"],
+                carries_resolution=form.cleaned_data["carries_resolution"], targets=form.targets,
             )
         except ValidationError as exc:
             add_to_form(form, exc)
