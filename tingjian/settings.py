@@ -98,6 +98,8 @@ INSTALLED_APPS = [
     "tingjian.alerts",
     "tingjian.org",
     "tingjian.customers",
+    "tingjian.textintel",
+    "tingjian.sla",
     "tingjian.cases",
     "tingjian.channels",
     "tingjian.api",

@@ -9,6 +9,7 @@ from .case import (
     Severity,
     Stage,
     StageChangeOutsideEngine,
+    WaitingOn,
 )
 from .conversation import Attachment, DeliveryStatus, Direction, Mention, Message, Note
 from .policy import Override, PolicyVersion, QAReview
@@ -16,5 +17,5 @@ from .policy import Override, PolicyVersion, QAReview
 __all__ = [
     "Attachment", "Case", "CaseLink", "DeliveryStatus", "CaseNumberSequence", "ChannelKind", "CloseReason", "Direction",
     "LinkKind", "Mention", "Message", "Note", "Override", "PolicyVersion", "QAReview",
-    "ResolutionCode", "Severity", "Stage", "StageChangeOutsideEngine",
+    "ResolutionCode", "Severity", "Stage", "StageChangeOutsideEngine", "WaitingOn",
 ]

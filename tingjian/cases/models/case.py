@@ -83,6 +83,14 @@ class CloseReason(models.TextChoices):
     SPAM = "spam", _("Spam")
 
 
+class WaitingOn(models.TextChoices):
+    """Who the case waits for; the SLA settings say which of these pause the clocks."""
+
+    NOBODY = "", _("Nobody (we are working on it)")
+    CUSTOMER = "customer", _("Waiting for the customer")
+    THIRD_PARTY = "third_party", _("Waiting for a third party")
+
+
 class CaseQuerySet(models.QuerySet["Case"]):
     def update(self, **kwargs: Any) -> int:
         if "stage" in kwargs and not _engine_moving.get():
@@ -108,6 +116,7 @@ class Case(models.Model):
     severity = models.PositiveSmallIntegerField(_("severity"), choices=Severity.choices, null=True, blank=True)
     safety = models.BooleanField(_("personal safety"), default=False)
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.INTAKE, editable=False)
+    waiting_on = models.CharField(_("waiting on"), max_length=20, choices=WaitingOn.choices, blank=True, default="")
     close_reason = models.CharField(_("close reason"), max_length=20, choices=CloseReason.choices, blank=True)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_cases", verbose_name=_("assignee"))
     policy = models.ForeignKey("cases.PolicyVersion", on_delete=models.PROTECT, related_name="cases", editable=False, verbose_name=_("policy version"))
