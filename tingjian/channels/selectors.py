@@ -19,8 +19,8 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from tingjian import clock
+from tingjian import sealed as secrets
 
-from . import secrets
 from .models import Channel, EventStatus, InboundEvent, QuarantinedRequest
 
 # What the event list shows unless asked otherwise: what an administrator has to look at.

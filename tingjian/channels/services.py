@@ -26,9 +26,9 @@ from django.db.models.constants import OnConflict
 from django.utils.translation import gettext as _
 
 from tingjian import clock
+from tingjian import sealed as secrets
 from tingjian.audit import services as audit
 
-from . import secrets
 from .adapters import MODULES, get_adapter
 from .adapters.base import Accepted, ChannelConfig
 from .models import Channel, EventStatus, InboundEvent, Kind, QuarantinedRequest

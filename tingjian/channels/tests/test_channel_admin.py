@@ -9,8 +9,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 
+from tingjian import sealed as secrets
 from tingjian.audit.models import AuditEvent
-from tingjian.channels import secrets, services
+from tingjian.channels import services
 from tingjian.channels.models import Channel
 
 pytestmark = pytest.mark.django_db

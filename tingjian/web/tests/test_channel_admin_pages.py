@@ -13,8 +13,9 @@ from django.test import Client
 from django.urls import reverse
 
 from tingjian import clock
+from tingjian import sealed as secrets
 from tingjian.audit.models import AuditEvent
-from tingjian.channels import secrets, services
+from tingjian.channels import services
 from tingjian.channels.adapters.base import Accepted, IncomingEvent
 from tingjian.channels.models import Channel, EventStatus, InboundEvent
 from tingjian.channels.selectors import EventCounts, event_counts, readable_body, start_of_today

@@ -15,7 +15,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from tingjian.channels import secrets, services
+from tingjian import sealed as secrets
+from tingjian.channels import services
 from tingjian.channels.adapters import get_adapter
 from tingjian.channels.models import Channel, Kind
 from tingjian.org.models import Branch, Department

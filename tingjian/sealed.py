@@ -1,10 +1,10 @@
-"""Channel secrets at rest: Fernet (AES-128-CBC + HMAC-SHA256) from the cryptography package.
+"""Secrets at rest (channel credentials, webhook signing keys): Fernet (AES-128-CBC + HMAC-SHA256).
 
 The keys come from ``TINGJIAN_ENCRYPTION_KEYS`` (comma-separated Fernet keys: the first
 encrypts, all decrypt, so a key can be rotated with ``tingjian channels rekey``); settings
 refuse to start without them when DEBUG is off, and with DEBUG on generate one once into
 ``var/encryption_key``, like the secret key. It is deliberately *not* derived from SECRET_KEY: rotating the session secret must not
-make every channel's credentials unreadable.
+make every stored credential unreadable. It sits outside the apps so any app may seal.
 """
 
 from __future__ import annotations
