@@ -252,6 +252,8 @@ TINGJIAN_GRAPH_API_BASE = os.environ.get("TINGJIAN_GRAPH_API_BASE", "https://gra
 TINGJIAN_OUTBOUND_TIMEOUT = float(os.environ.get("TINGJIAN_OUTBOUND_TIMEOUT", "10"))
 # The address platforms reach us at; webhook URLs shown to administrators start with it.
 TINGJIAN_PUBLIC_URL = os.environ.get("TINGJIAN_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Seconds an acknowledge link in a notification email stays valid (default: 7 days).
+TINGJIAN_ACK_LINK_MAX_AGE = int(os.environ.get("TINGJIAN_ACK_LINK_MAX_AGE", str(7 * 24 * 3600)))
 # Largest webhook body accepted (bytes); larger ones are answered 413 and not stored.
 TINGJIAN_WEBHOOK_MAX_BYTES = int(os.environ.get("TINGJIAN_WEBHOOK_MAX_BYTES", str(1024 * 1024)))
 # Largest mail fetched whole; the text of a larger one is kept, its attachments are not.
@@ -271,3 +273,9 @@ TINGJIAN_TRUSTED_PROXIES = int(os.environ.get("TINGJIAN_TRUSTED_PROXIES", "0"))
 TINGJIAN_IMPORT_MAX_BYTES = int(os.environ.get("TINGJIAN_IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
 # Phone numbers written without a country code are read as this region's (ISO 3166 code).
 TINGJIAN_PHONE_REGION = os.environ.get("TINGJIAN_PHONE_REGION", "TW")
+
+# --- Text intelligence -----------------------------------------------------------------------
+# The personal-safety lexicon (TOML); an operator may point at their own list of terms.
+TINGJIAN_SAFETY_LEXICON = Path(
+    os.environ.get("TINGJIAN_SAFETY_LEXICON", BASE_DIR / "textintel" / "lexicons" / "safety.toml")
+)

@@ -1,0 +1,142 @@
+"""The personal-safety lexicon: what it flags, in which script, and what it does not."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tingjian.textintel.classifiers import Classifier, Prediction
+from tingjian.textintel.safety import (
+    CONFIDENCE_MENTIONED,
+    CONFIDENCE_NEGATED,
+    SafetyLexicon,
+    classify_safety,
+    load_lexicon,
+)
+
+
+def test_the_lexicon_is_a_classifier() -> None:
+    lexicon: Classifier = load_lexicon(str(Path(__file__).parents[1] / "lexicons" / "safety.toml"))
+    assert lexicon.name == "safety_lexicon"
+    assert isinstance(lexicon.predict("燙傷"), Prediction)
+
+
+def test_traditional_chinese_hits_are_quoted_as_evidence() -> None:
+    prediction = classify_safety("孩子吃完牛肉麵後上吐下瀉，還被熱湯燙傷了")
+    assert prediction == Prediction("safety", CONFIDENCE_MENTIONED, ("上吐下瀉", "燙傷"))
+
+
+def test_simplified_chinese_matches_terms_written_in_traditional() -> None:
+    # The file lists 上吐下瀉 and 燙傷; the customer wrote them in Simplified.
+    prediction = classify_safety("孩子吃完牛肉面后上吐下泻，还被热汤烫伤了")
+    assert prediction.label == "safety"
+    assert prediction.evidence == ("上吐下泻", "烫伤")
+
+
+def test_mainland_words_are_matched_too() -> None:
+    assert classify_safety("面里有塑料碎片").evidence == ("塑料碎片",)
+    assert classify_safety("厨房着火了").evidence == ("着火",)
+
+
+def test_english_hits_are_case_insensitive_and_quote_the_original_words() -> None:
+    prediction = classify_safety("My son had an Allergic Reaction and we went to the ER.")
+    assert prediction.label == "safety"
+    assert prediction.evidence == ("Allergic Reaction", "ER")
+
+
+def test_being_fired_from_a_job_is_not_a_fire() -> None:
+    assert classify_safety("I was fired from my job because your delivery was late").label == "not_safety"
+
+
+def test_english_terms_match_whole_words_only() -> None:
+    assert classify_safety("The hospitality was poor and the burner was off").label == "not_safety"
+    assert classify_safety("er, the soup was cold").label == "not_safety"
+    assert classify_safety("The toaster caught fire").evidence == ("caught fire",)
+
+
+def test_full_width_and_curly_apostrophe_text_is_matched() -> None:
+    assert classify_safety("ＦＩＲＥ！").evidence == ("ＦＩＲＥ",)
+    assert classify_safety("she couldn’t breathe").evidence == ("couldn’t breathe",)
+
+
+def test_a_negated_mention_still_flags_with_lower_confidence_and_says_so() -> None:
+    for text, evidence in [
+        ("幸好沒有受傷", "沒有受傷"),
+        ("幸好没有人受伤", "没有人受伤"),
+        ("Luckily no one was injured.", "no one was injured"),
+    ]:
+        prediction = classify_safety(text)
+        assert prediction.label == "safety", text
+        assert prediction.confidence == CONFIDENCE_NEGATED < CONFIDENCE_MENTIONED
+        assert prediction.evidence == (evidence,)
+
+
+def test_a_negation_reaches_only_its_own_clause() -> None:
+    prediction = classify_safety("沒有人受傷，但是碗裡有玻璃碎片")
+    assert prediction.confidence == CONFIDENCE_MENTIONED
+    assert prediction.evidence == ("沒有人受傷", "玻璃碎片")
+
+
+def test_an_ordinary_complaint_is_not_a_safety_case() -> None:
+    prediction = classify_safety("外送的牛肉麵送到時湯是冷的，麵也糊了，頭髮也亂了")
+    assert prediction.label == "not_safety"
+    assert prediction.evidence == ()
+
+
+def test_an_empty_text_is_not_a_safety_case() -> None:
+    assert classify_safety("").label == "not_safety"
+
+
+def test_an_operator_lexicon_is_used_when_the_setting_points_at_it(settings: Any, tmp_path: Path) -> None:
+    own = tmp_path / "safety.toml"
+    own.write_text(
+        '[negation]\nzh = ["沒有"]\n\n[hazards.pets]\nzh = ["狗咬"]\nen = ["dog bite"]\n', encoding="utf-8"
+    )
+    settings.TINGJIAN_SAFETY_LEXICON = own
+    assert classify_safety("在店門口被狗咬了").evidence == ("狗咬",)
+    assert classify_safety("a DOG  BITE at the door").evidence == ("DOG  BITE",)
+    assert classify_safety("燙傷").label == "not_safety"  # not in the operator's list
+
+
+def test_a_broken_operator_lexicon_fails_loudly(tmp_path: Path) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    broken = tmp_path / "broken.toml"
+    broken.write_text('[hazards.fire]\nzh = "起火"\n', encoding="utf-8")
+    with pytest.raises(ImproperlyConfigured, match="must be a list of strings"):
+        SafetyLexicon.from_toml(broken)
+    with pytest.raises(ImproperlyConfigured, match="cannot read"):
+        SafetyLexicon.from_toml(tmp_path / "missing.toml")
+
+
+def test_the_lexicon_is_read_once_per_path() -> None:
+    path = str(Path(__file__).parents[1] / "lexicons" / "safety.toml")
+    assert load_lexicon(path) is load_lexicon(path)
+
+
+def best_of_three(text: str) -> float:
+    timings = []
+    for _attempt in range(3):
+        started = time.perf_counter()
+        classify_safety(text)
+        timings.append(time.perf_counter() - started)
+    return min(timings)
+
+
+def test_a_long_text_is_read_in_linear_time() -> None:
+    sentence = "外送的牛肉麵送到時湯是冷的，麵也糊了。The noodles were soggy and cold. "
+    short, long = (sentence * 2000)[:50_000], (sentence * 8000)[:200_000]
+    classify_safety(short)  # load the lexicon and OpenCC first
+    assert best_of_three(short) < 0.25  # about 0.03 s on a laptop
+    # Four times the text takes about four times as long, not sixteen.
+    assert best_of_three(long) < 8 * best_of_three(short) + 0.05
+
+
+def test_a_long_text_full_of_hits_is_still_fast() -> None:
+    text = ("我被燙傷了，送醫急診。" * 5000)[:50_000]
+    classify_safety(text)
+    assert best_of_three(text) < 0.5
+    assert classify_safety(text).evidence == ("燙傷", "送醫", "急診")
