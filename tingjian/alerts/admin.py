@@ -1,10 +1,50 @@
-from django.contrib import admin
+"""Read-only admin views: notifications, preferences and webhooks change through the services
+(a webhook's secret is made and sealed by ``create_webhook`` and never shown here)."""
 
-from .models import Notification
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from .models import Notification, NotificationPreference, WebhookDelivery, WebhookEndpoint
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "recipient", "kind", "read_at"]
-    list_filter = ["kind"]
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "recipient", "kind", "topic", "urgent", "read_at", "acknowledged_at", "email_status"]
+    list_filter = ["kind", "urgent", "requires_ack", "email_status"]
+    search_fields = ["topic"]
     list_select_related = ["recipient"]
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(ReadOnlyAdmin):
+    list_display = ["user", "quiet_start", "quiet_end", "time_zone", "updated_at"]
+    list_select_related = ["user"]
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(ReadOnlyAdmin):
+    list_display = ["name", "host", "is_active", "created_at"]
+    exclude = ["secret", "url"]
+    readonly_fields = ["host"]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "endpoint", "kind", "status", "attempts", "last_status_code", "delivered_at"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["endpoint"]

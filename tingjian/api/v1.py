@@ -12,6 +12,7 @@ from typing import Any
 from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 
+from tingjian.alerts import api as alerts_api
 from tingjian.cases import api as cases_api
 from tingjian.channels import api as channels_api
 from tingjian.customers import api as customers_api
@@ -53,3 +54,4 @@ api.add_router("/customers", customers_api.router, tags=["customers"])
 api.add_router("/customers", cases_api.customer_router, tags=["customers"])
 api.add_router("/cases", channels_api.case_router, tags=["cases"])
 api.add_router("/intake", channels_api.router, tags=["intake"])
+api.add_router("/alerts", alerts_api.router, tags=["alerts"])

@@ -39,31 +39,35 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
     Role.AGENT: {
         "cases.view_case", "cases.add_case", "cases.change_case", "cases.add_message",
         "cases.add_note", "customers.view_customer", "customers.add_customer",
-        "customers.change_customer",
+        "customers.change_customer", "sla.view_clock",
     },
     Role.STAFF: {
         "cases.view_case", "cases.change_case", "cases.add_note", "cases.add_message",
-        "customers.view_customer",
+        "customers.view_customer", "sla.view_clock",
     },
     Role.QA: {
         "cases.view_case", "cases.view_all_cases", "cases.add_note", "cases.qa_review",
-        "customers.view_customer",
+        "customers.view_customer", "sla.view_clock",
     },
     Role.MANAGER: {
         "cases.view_case", "cases.view_all_cases", "cases.add_case", "cases.change_case",
         "cases.add_message", "cases.add_note", "cases.approve_compensation",
         "cases.override_guards", "cases.close_as_spam", "customers.view_customer",
-        "customers.add_customer", "customers.change_customer",
+        "customers.add_customer", "customers.change_customer", "cases.approve_safety_downgrade",
+        "sla.view_clock",
     },
     Role.EXECUTIVE: {
         "cases.view_case", "cases.view_all_cases", "cases.add_note", "customers.view_customer",
+        "sla.view_clock",
     },
     Role.ADMIN: {
         "cases.view_case", "cases.view_all_cases", "cases.add_case", "cases.change_case",
         "cases.add_message", "cases.add_note", "cases.override_guards", "cases.close_as_spam",
         "cases.manage_policy", "customers.view_customer", "customers.add_customer",
         "customers.change_customer", "org.view_department", "org.change_department",
-        "audit.view_auditevent", "channels.manage_channels",
+        "audit.view_auditevent", "channels.manage_channels", "alerts.manage_webhooks",
+        "sla.change_businesscalendar", "sla.view_businesscalendar", "sla.change_target",
+        "sla.view_target", "sla.change_slasettings", "sla.view_clock",
     },
     Role.SYSTEM: {
         "cases.view_case", "cases.view_all_cases", "cases.add_case", "cases.change_case",
