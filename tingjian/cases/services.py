@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Model, Q
@@ -30,6 +30,9 @@ from tingjian.alerts import services as alerts
 from tingjian.audit import services as audit
 from tingjian.customers.models import Customer, Identity
 from tingjian.org.models import Branch, Category, Department, Product, RootCause, Team
+from tingjian.org.services import system_user
+from tingjian.sla import services as sla
+from tingjian.textintel.safety import classify_safety
 
 from . import permissions
 from .models import (
@@ -47,6 +50,7 @@ from .models import (
     ResolutionCode,
     Severity,
     Stage,
+    WaitingOn,
 )
 from .models.conversation import attachment_path
 
@@ -57,6 +61,7 @@ MENTION = re.compile(r"(?<![\w@])@([\w.+-]{1,150})")
 EDITABLE_FIELDS = (
     "subject", "category", "product", "branch", "department", "team", "severity", "safety",
     "assignee", "findings", "root_cause", "resolution_code", "compensation_amount", "duplicate_of",
+    "waiting_on",
 )
 _LOOKUPS: dict[str, type[Model]] = {
     "category": Category, "product": Product, "branch": Branch, "department": Department,
@@ -135,12 +140,16 @@ def open_case(
         _record_message(
             case, direction=Direction.INBOUND, body=body, by=None, channel=channel,
             is_public=is_public, external_id=external_id, sent_at=sent_at or now,
-            author_identity=author_identity, actor=by, **(message_extra or {}),
+            author_identity=author_identity, actor=by, opening=True, **(message_extra or {}),
         )
         if duplicate_of is not None:
             _link(case, duplicate_of, LinkKind.DUPLICATE_OF, by)
         if case.assignee_id and by is not None and case.assignee_id != by.pk:
             _notify_assignee(case, by)
+        sla.case_opened(case)
+        if case.safety:
+            evidence = getattr(case, "_safety_evidence", None) or ([by.get_username()] if by else [])
+            sla.safety_flagged(case, evidence=evidence)
     return case
 
 
@@ -238,6 +247,11 @@ def _parse(key: str, raw: Any, case: Case) -> Any:
         return master
     if key == "subject":
         return _require_text(str(raw or ""), "subject", max_length=200)
+    if key == "waiting_on":
+        value = "" if empty else str(raw)
+        if value not in WaitingOn.values:
+            raise ValidationError(_("Unknown value: %(v)s") % {"v": raw})
+        return value
     if key == "findings":
         text = str(raw or "")
         if len(text) > MAX_BODY:
@@ -271,13 +285,29 @@ def _audit_values(case: Case, keys: Iterable[str]) -> dict[str, Any]:
     return out
 
 
-def update_case(case: Case, *, by: Any, fields: dict[str, Any]) -> Case:
-    """Change a case's fields (never its stage) and audit each change with before and after."""
+def update_case(case: Case, *, by: Any, fields: dict[str, Any], reason: str = "") -> Case:
+    """Change a case's fields (never its stage) and audit each change with before and after.
+
+    Removing the personal-safety flag or lowering an S1 case needs a manager's approval
+    (``cases.approve_safety_downgrade``) and a written reason; anyone else asks for it with
+    ``request_safety_downgrade``.
+    """
     permissions.ensure_can_view(by, case)
     permissions.ensure_perm(by, "cases.change_case", _("You may not change cases."))
     if case.stage == Stage.CLOSED:
         raise ValidationError(_("A closed case cannot be changed; reopen it first."))
     values = _parse_fields(fields, case=case)
+    reason = (reason or "").strip()
+    if _downgrades_safety(case, values):
+        if not by.has_perm("cases.approve_safety_downgrade"):
+            raise PermissionDenied(
+                _("Removing the safety flag or lowering S1 needs a manager's approval: ask for it on the case.")
+            )
+        minimum = _min_reason_length(case)
+        if len(reason) < minimum:
+            raise ValidationError(
+                {"reason": _("Write why this is not a personal-safety case (at least %(n)s characters).") % {"n": minimum}}
+            )
     if values.get("duplicate_of") is not None and not permissions.can_view(by, values["duplicate_of"]):
         raise ValidationError({"duplicate_of": _("No case numbered %(n)s.") % {"n": fields["duplicate_of"]}})
     with transaction.atomic():
@@ -302,12 +332,71 @@ def update_case(case: Case, *, by: Any, fields: dict[str, Any]) -> Case:
                 "case.changed", actor=by, object_type="case", object_id=case.pk,
                 summary=f"{case.number}: {', '.join(changed)} changed",
                 before={k: before[k] for k in changed}, after={k: after[k] for k in changed},
+                reason=reason,
             )
         if duplicate_of is not None:
             _link(case, duplicate_of, LinkKind.DUPLICATE_OF, by)
         if "assignee" in changed and case.assignee_id and case.assignee_id != by.pk:
             _notify_assignee(case, by)
+        if "safety" in changed and before.get("safety") and not case.safety:
+            _tell_safety_downgraded(case, by, reason)
+        sla.case_changed(case, changed, by=by)
+        if "waiting_on" in changed:
+            sla.waiting_changed(case)
+        if "safety" in changed and case.safety:
+            sla.safety_flagged(case, evidence=[by.get_username()])
     return case
+
+
+def _downgrades_safety(case: Case, values: dict[str, Any]) -> bool:
+    unflags = case.safety and values.get("safety") is False
+    lowers = (
+        case.severity == Severity.S1 and "severity" in values and values["severity"] != Severity.S1
+        and values.get("safety") is not True
+    )
+    return bool(unflags or lowers)
+
+
+def _min_reason_length(case: Case) -> int:
+    from .workflow.policy import policy_document
+
+    return policy_document(case.policy).min_reason_length
+
+
+def _tell_safety_downgraded(case: Case, by: Any, reason: str) -> None:
+    from tingjian.org.selectors import users_with_role
+
+    alerts.notify(
+        users_with_role("manager", "executive"), kind="sla.safety_downgrade",
+        verb=gettext_noop("%(actor)s removed the personal-safety flag of case %(case)s: %(reason)s"),
+        params={"actor": by.get_username(), "case": case.number, "reason": reason[:200]},
+        url=case_url(case),
+    )
+
+
+def request_safety_downgrade(case: Case, *, by: Any, reason: str) -> None:
+    """Ask the managers to remove the safety flag (an agent may not): audited, they are told."""
+    from tingjian.org.selectors import users_with_role
+
+    permissions.ensure_can_view(by, case)
+    permissions.ensure_perm(by, "cases.change_case", _("You may not change cases."))
+    if not case.safety and case.severity != Severity.S1:
+        raise ValidationError(_("This case is not S1; there is nothing to lower."))
+    reason = (reason or "").strip()
+    minimum = _min_reason_length(case)
+    if len(reason) < minimum:
+        raise ValidationError({"reason": _("Write why (at least %(n)s characters).") % {"n": minimum}})
+    with transaction.atomic():
+        audit.record(
+            "case.safety_downgrade_requested", actor=by, object_type="case", object_id=case.pk,
+            summary=f"{case.number}: removing the safety flag requested", reason=reason,
+        )
+        alerts.notify(
+            users_with_role("manager"), kind="sla.safety_downgrade",
+            verb=gettext_noop("%(actor)s asks you to approve removing the personal-safety flag of case %(case)s: %(reason)s"),
+            params={"actor": by.get_username(), "case": case.number, "reason": reason[:200]},
+            url=case_url(case), requires_ack=True, topic=f"case.safety_downgrade:{case.pk}",
+        )
 
 
 def _notify_assignee(case: Case, by: Any) -> None:
@@ -324,7 +413,15 @@ def _record_message(
     external_id: str, sent_at: datetime, author_identity: Identity | None, actor: Any | None,
     carries_resolution: bool = False, automatic: bool = False, subject: str = "",
     author_reach: int | None = None, delivery_status: str = DeliveryStatus.RECORDED,
+    opening: bool = False,
 ) -> Message:
+    """Store one message and keep the case's clocks in step with it.
+
+    An inbound message may flag the case as personal safety (the safety classifier reads
+    every customer message) and ends a wait on the customer; an outbound one that a person
+    wrote is a response. ``opening``: the case is being opened, and ``open_case`` starts
+    its clocks itself once everything is in place.
+    """
     message = Message.objects.create(
         case=case, direction=direction, channel=channel, author_user=by,
         author_identity=author_identity, body=body, is_public=is_public, external_id=external_id,
@@ -334,13 +431,55 @@ def _record_message(
     if direction == Direction.OUTBOUND and case.first_response_at is None and not automatic:
         case.first_response_at = sent_at
         case.save(update_fields=["first_response_at", "updated_at"])
+    newly_safe: list[str] = []
+    if direction == Direction.INBOUND:
+        newly_safe = _flag_safety_from_text(case, body)
+        if case.waiting_on == WaitingOn.CUSTOMER:
+            case.waiting_on = WaitingOn.NOBODY
+            case.save(update_fields=["waiting_on", "updated_at"])
     audit.record(
         "case.message", actor=actor, object_type="case", object_id=case.pk,
         summary=f"{case.number}: {'outbound' if direction == Direction.OUTBOUND else 'inbound'} message on {channel}"
         + (" (resolution)" if carries_resolution else ""),
         after={"message": message.pk, "direction": direction, "carries_resolution": carries_resolution},
     )
+    if opening:
+        return message
+    if direction == Direction.OUTBOUND and not automatic:
+        sla.responded(case, at=sent_at)
+    elif direction == Direction.INBOUND:
+        if newly_safe:
+            sla.recompute(case, by=None, why="safety")
+            sla.safety_flagged(case, evidence=newly_safe)
+        sla.customer_wrote(case, at=sent_at)
     return message
+
+
+def _flag_safety_from_text(case: Case, body: str) -> list[str]:
+    """Flag the case as personal safety when the customer's words say so (recall first).
+
+    Returns the evidence when this message flagged it; an agent's later decision to remove
+    the flag is not undone by the next message unless that one matches again.
+    """
+    if case.safety:
+        return []
+    prediction = classify_safety(body)
+    if prediction.label != "safety":
+        return []
+    before = {"safety": case.safety, "severity": case.severity}
+    case.safety = True
+    case.severity = Severity.S1
+    case.save(update_fields=["safety", "severity", "updated_at"])
+    evidence = list(prediction.evidence)
+    case._safety_evidence = evidence  # type: ignore[attr-defined]
+    audit.record(
+        "case.changed", actor=system_user(), object_type="case", object_id=case.pk,
+        summary=f"{case.number}: flagged personal safety from the customer's words",
+        before=before, after={"safety": True, "severity": Severity.S1, "evidence": evidence,
+                              "confidence": round(prediction.confidence, 2)},
+        reason="safety classifier",
+    )
+    return evidence
 
 
 def record_reply(

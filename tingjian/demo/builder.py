@@ -25,6 +25,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from tingjian import clock
+from tingjian.alerts import services as alert_services
+from tingjian.alerts.models import Notification
 from tingjian.cases import services as cases
 from tingjian.cases.models import Case, ResolutionCode
 from tingjian.cases.permissions import can_view
@@ -32,7 +34,12 @@ from tingjian.cases.workflow import policy_document, transition
 from tingjian.customers import services as customers
 from tingjian.customers.models import Customer, Identity
 from tingjian.org import services as org
-from tingjian.org.models import Branch, Category, Department, Product, RootCause, Team
+from tingjian.org.models import Branch, Category, Department, Membership, Product, RootCause, Team
+from tingjian.sla import calendars as sla_calendars
+from tingjian.sla import holidays
+from tingjian.sla import services as sla_services
+from tingjian.sla import timers as sla_timers
+from tingjian.sla.models import BranchCalendar
 
 from . import data
 
@@ -291,7 +298,10 @@ class CaseBuilder:
         cases.record_reply(case, body=acks[walk.key].format(name=walk.customer.display_name, number=case.number), by=owner)
         if scenario.safety:
             cases.add_note(case, body=rng.choice(data.SAFETY_NOTES), by=owner)
-        case = transition(case, "investigation", by=owner, fields={"severity": scenario.severity})
+        # The safety classifier may have made the case S1 from the customer's words; an
+        # agent does not lower that (only a manager may, with a reason).
+        severity = {} if case.safety else {"severity": scenario.severity}
+        case = transition(case, "investigation", by=owner, fields=severity)
         if rng.random() < 0.2:
             self._wait(60, 72 * 60)
             cases.record_customer_message(
@@ -372,8 +382,53 @@ class CaseBuilder:
         return transition(case, "closed", by=opener, via="close_duplicate", fields={"duplicate_of": master.number})
 
 
+def build_service_levels() -> None:
+    """Calendars (Taiwan and mainland China, with their 2026 holidays), the Shanghai branch on
+    the mainland calendar, 品保/食安 as the safety department with a head, and team leads for
+    the ladder. Idempotent; an administrator's later edits are kept."""
+    with transaction.atomic():
+        calendars = holidays.seed_default_calendars()
+        for branch in Branch.objects.all():
+            code = "cn-office" if branch.code == data.SHANGHAI else "tw-office"
+            if not BranchCalendar.objects.filter(branch=branch).exists():
+                sla_calendars.assign_branch(calendars[code], branch, by=None)
+        safety = Department.objects.get(code=data.SAFETY_DEPARTMENT)
+        row = sla_services.sla_settings()
+        if row.safety_department_id is None:
+            row.safety_department = safety
+            row.save(update_fields=["safety_department", "updated_at"])
+        for username, _roles, _departments, heads, _display in data.USERS:
+            # Also for a demo database made before the ladder existed.
+            Membership.objects.filter(user__username=username, department__code__in=heads).update(is_head=True)
+        for team, username in data.TEAM_LEADS:
+            Team.objects.filter(code=team, lead__isnull=True).update(
+                lead=get_user_model().objects.filter(username=username).first()
+            )
+
+
 def build_cases(users: dict[str, Any], *, count: int, seed: int = 2026, days: int = 90) -> None:
-    """``count`` cases over the last ``days`` days, all or none (one transaction)."""
-    fake = BackDatedClock(limit=clock.now() - timedelta(minutes=5))
+    """``count`` cases over the last ``days`` days, all or none (one transaction).
+
+    The cases' SLA events older than two days are recorded as history without alerts; the
+    recent ones alert as they would have (reminders, breaches, the ladder), so the at-risk
+    and escalations boards have something true to show.
+    """
+    real_now = clock.now()
+    fake = BackDatedClock(limit=real_now - timedelta(minutes=5))
     with transaction.atomic(), clock_replaced_by(fake):
         CaseBuilder(users, seed=seed, clock=fake).build(count, days)
+        recent = real_now - timedelta(days=2)
+        sla_timers.settle_history(before=recent)
+        _acknowledge_past_alerts(before=recent, fake=fake, rng=random.Random(seed))
+    sla_timers.sweep()
+
+
+def _acknowledge_past_alerts(*, before: datetime, fake: BackDatedClock, rng: random.Random) -> None:
+    """The people of the demo took the alerts of the past within minutes, as staff do; the
+    last two days' alerts are left for the visitor to see and acknowledge."""
+    pending = Notification.objects.filter(
+        requires_ack=True, acknowledged_at__isnull=True, created_at__lt=before
+    ).select_related("recipient").order_by("created_at", "pk")
+    for note in pending:
+        fake.set(note.created_at + timedelta(minutes=rng.randrange(2, 25)))
+        alert_services.acknowledge(note, by=note.recipient, via="app")

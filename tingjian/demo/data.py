@@ -21,6 +21,8 @@ BRANCHES = [
     ("sha-jingan", "上海靜安店", "上海静安店", "Shanghai Jing'an", "華東區", "Asia/Shanghai"),
 ]
 SHANGHAI = "sha-jingan"
+# Personal-safety cases alert this department's head (and the executives) at once.
+SAFETY_DEPARTMENT = "qa-food-safety"
 
 DEPARTMENTS = [
     ("cs", "客服", "客服", "Customer service"),
@@ -103,11 +105,16 @@ ROOT_CAUSES = [
 # username, roles, departments (first is primary), heads these departments, display name.
 # `qa` also works food-safety cases as 品保 staff, as in a small chain: the hard rule that a
 # reviewer never approves a case they own or answered is what keeps the two apart.
+# Rungs of the SLA ladder below the department heads (USERS): (team, its lead). The
+# customer-service teams have no lead, so their breaches go from the handler straight to
+# the head of customer service — the ladder skips an empty rung.
+TEAM_LEADS = [("store-ops-north", "staff"), ("qa-lab", "qa"), ("logistics-delivery", "manager")]
+
 USERS = [
     ("agent", ["agent"], ["cs"], [], "陳怡君"),
     ("agent2", ["agent"], ["logistics"], [], "林志明"),
     ("staff", ["staff"], ["store-ops", "qa-food-safety"], [], "張美玲"),
-    ("qa", ["qa", "staff"], ["qa-food-safety"], [], "黃品瑜"),
+    ("qa", ["qa", "staff"], ["qa-food-safety"], ["qa-food-safety"], "黃品瑜"),
     ("manager", ["manager"], ["cs", "store-ops", "logistics"], ["cs", "store-ops", "logistics"], "王建宏"),
     ("executive", ["executive"], [], [], "李振華"),
     ("admin", ["admin"], [], [], "系統管理員"),

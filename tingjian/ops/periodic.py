@@ -15,7 +15,9 @@ from datetime import timedelta
 from django.tasks import task
 
 from tingjian import clock
+from tingjian.alerts import services as alert_services
 from tingjian.channels import pipeline
+from tingjian.sla import timers as sla_timers
 
 from .models import Heartbeat
 
@@ -27,8 +29,16 @@ NAME = "tick"
 
 
 def run_periodic_work() -> str:
-    """What happens each minute: each app's periodic work, collected here."""
-    return pipeline.periodic_work()
+    """What happens each minute: each app's periodic work, collected here. One app's failure
+    does not keep the others from running."""
+    results = []
+    for work in (pipeline.periodic_work, sla_timers.periodic_work, alert_services.periodic_work):
+        try:
+            results.append(work())
+        except Exception:
+            logger.exception("periodic work %s failed", getattr(work, "__module__", work))
+            results.append(f"{getattr(work, '__module__', '?')} failed")
+    return "; ".join(results)
 
 
 @task(priority=90)

@@ -6,3 +6,11 @@ class SlaConfig(AppConfig):
     name = "tingjian.sla"
     label = "sla"
     verbose_name = _("Service levels")
+
+    def ready(self) -> None:
+        # The calendar services tell the clock engine of a change through a hook list rather
+        # than by importing it (see calendars.on_calendar_changed).
+        from . import calendars, services
+
+        if services.calendar_changed not in calendars.on_calendar_changed:
+            calendars.on_calendar_changed.append(services.calendar_changed)

@@ -172,6 +172,7 @@ class Case(models.Model):
             ("override_guards", "Can force a transition past failed guards (break-glass)"),
             ("close_as_spam", "Can close a case as spam"),
             ("manage_policy", "Can load service policy versions"),
+            ("approve_safety_downgrade", "Can remove the personal-safety flag or lower S1 (with a reason)"),
         ]
         verbose_name = _("case")
         verbose_name_plural = _("cases")

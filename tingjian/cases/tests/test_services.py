@@ -51,8 +51,10 @@ def test_unknown_field_is_refused(open_case: Any, users: dict[str, Any]) -> None
 def test_safety_flag_makes_the_case_s1_and_keeps_it_there(open_case: Any, users: dict[str, Any]) -> None:
     case = open_case(severity=4, safety=True)
     assert case.severity == Severity.S1
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):  # lowering S1 is a manager's call
         services.update_case(case, by=users["agent"], fields={"severity": 3})
+    with pytest.raises(ValidationError):  # even a manager removes the flag first
+        services.update_case(case, by=users["manager"], fields={"severity": 3}, reason="Not a safety case after all.")
     case.refresh_from_db()
     assert case.severity == Severity.S1
 

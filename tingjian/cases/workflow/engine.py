@@ -23,6 +23,7 @@ from tingjian.alerts import services as alerts
 from tingjian.audit import services as audit
 from tingjian.org.roles import role_names
 from tingjian.org.selectors import users_with_role
+from tingjian.sla import services as sla
 
 from .. import permissions, services
 from ..errors import TransitionRefused
@@ -208,6 +209,7 @@ def transition(
         )
         if failed:
             _record_override(locked, by, t, before, failed, reason, now)
+        sla.stage_changed(locked, before=before, after=t.to, close_reason=locked.close_reason)
     case.refresh_from_db()
     return case
 

@@ -36,6 +36,7 @@ class Command(BaseCommand):
             )
         started = time.monotonic()
         users = builder.build_structure()
+        builder.build_service_levels()
         existing = Case.objects.count()
         if existing:
             self.stdout.write(
