@@ -14,13 +14,17 @@ from typing import Any, Literal, cast
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import model_validator
 
+from tingjian import clock as wall_clock
 from tingjian.customers import api as customers_api
 from tingjian.customers import selectors as customer_selectors
+from tingjian.sla import selectors as sla_selectors
+from tingjian.sla.models import Clock, ClockKind
 
-from . import selectors, services, workflow
+from . import permissions, selectors, services, workflow
 from .models import Case, ChannelKind, Direction, Message, Note, Stage
 from .permissions import visible_cases
 
@@ -235,6 +239,26 @@ class CustomerDetail(customers_api.CustomerOut):
     cases: list[CaseSummary]
 
 
+class ClockOut(Schema):
+    id: int
+    kind: ClockKind
+    stage: str = Field("", description="the stage a time-in-stage clock times; empty for other clocks")
+    target_minutes: int
+    business_hours: bool = Field(..., description="counts only the opening hours of the branch's calendar")
+    started_at: datetime
+    due_at: datetime | None = Field(None, description="empty while paused or stopped")
+    remind_at: datetime | None
+    state: Literal["green", "amber", "red", "breached", "paused", "met", "met_late", "cancelled"]
+    breached_at: datetime | None
+    met_at: datetime | None
+    cancelled_at: datetime | None
+    paused: bool
+    paused_seconds: int = Field(..., description="time paused in all, the pause going on now included")
+    escalation_level: int = Field(..., description="0 not escalated, 1 handler, 2 team lead, 3 department head, 4 executives")
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+
+
 # Shaping
 
 
@@ -318,6 +342,19 @@ def note_out(note: Note) -> dict[str, Any]:
         "id": note.pk, "author": note.author.get_username(), "body": note.body,
         "created_at": note.created_at,
         "mentions": sorted(u.get_username() for u in note.mentions.all()),
+    }
+
+
+def clock_out(clock: Clock, now: datetime) -> dict[str, Any]:
+    return {
+        "id": clock.pk, "kind": clock.kind, "stage": clock.stage,
+        "target_minutes": round(clock.target_seconds / 60), "business_hours": clock.business_hours,
+        "started_at": clock.started_at, "due_at": clock.due_at, "remind_at": clock.remind_at,
+        "state": clock.state(now), "breached_at": clock.breached_at, "met_at": clock.met_at,
+        "cancelled_at": clock.cancelled_at, "paused": clock.is_paused,
+        "paused_seconds": round(sla_selectors.paused_seconds(clock, now)),
+        "escalation_level": clock.escalation_level, "acknowledged_at": clock.acknowledged_at,
+        "acknowledged_by": _username(clock.acknowledged_by),
     }
 
 
@@ -424,6 +461,15 @@ def add_note(request: HttpRequest, number: str, payload: NoteIn) -> Status:
     case = selectors.get_case(user, number)
     note = services.add_note(case, body=payload.body, by=user)
     return Status(201, note_out(note))
+
+
+@router.get("/{number}/clocks", response=list[ClockOut], summary="SLA clocks, open ones first")
+def list_clocks(request: HttpRequest, number: str) -> list[dict[str, Any]]:
+    user = _user(request)
+    case = selectors.get_case(user, number)
+    permissions.ensure_perm(user, "sla.view_clock", _("You may not see SLA clocks."))
+    now = wall_clock.now()
+    return [clock_out(clock, now) for clock in sla_selectors.case_clocks(case)]
 
 
 @customer_router.get("/{customer_id}", response=CustomerDetail, summary="A customer, with the cases you may see")

@@ -20,8 +20,10 @@ from tingjian.cases.models.case import STAGE_ORDER
 from tingjian.cases.workflow import TransitionOption, available_transitions, policy_document
 from tingjian.channels.outbound import reply_targets
 from tingjian.customers import selectors as customer_selectors
+from tingjian.sla import selectors as sla_selectors
 
-from .forms import CaseEditForm, NoteForm, ReplyForm
+from .forms import CaseEditForm, NoteForm, ReplyForm, SafetyDowngradeRequestForm, WaitingForm
+from .sla_display import clock_rows
 
 # Messages of the customer, across channels and cases, shown beside the case.
 CUSTOMER_TIMELINE = 12
@@ -139,6 +141,17 @@ def timeline_rows(case: Case) -> list[tuple[Any, str]]:
     ]
 
 
+def is_safety_case(case: Case) -> bool:
+    """Personal safety flagged, or S1: lowering it needs a manager and a reason."""
+    return bool(case.safety) or case.severity == 1
+
+
+def edit_form_for(case: Case, user: Any, data: Any = None) -> CaseEditForm:
+    """The fields form; managers get the reason a safety downgrade needs on a safety case."""
+    asks_reason = is_safety_case(case) and user.has_perm("cases.approve_safety_downgrade")
+    return CaseEditForm(data, case=case, asks_reason=asks_reason)
+
+
 def case_page_context(
     case: Case,
     user: Any,
@@ -146,12 +159,17 @@ def case_page_context(
     edit_form: CaseEditForm | None = None,
     reply_form: ReplyForm | None = None,
     note_form: NoteForm | None = None,
+    safety_request_form: SafetyDowngradeRequestForm | None = None,
     refusal: TransitionRefused | None = None,
     posted: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     may_change = user.has_perm("cases.change_case") and case.is_open
     may_reply = user.has_perm("cases.add_message") and case.is_open
     targets = reply_targets(case) if may_reply else []
+    sla_rows = clock_rows(case, user) if user.has_perm("sla.view_clock") else []
+    may_request_downgrade = (
+        may_change and is_safety_case(case) and not user.has_perm("cases.approve_safety_downgrade")
+    )
     return {
         "case": case,
         "stages": stage_bar(case),
@@ -159,7 +177,13 @@ def case_page_context(
         "timeline": timeline_rows(case),
         "customer_cases": selectors.customer_cases(user, case),
         "identities": list(case.customer.identities.all()),
-        "edit_form": (edit_form or CaseEditForm(case=case)) if may_change else None,
+        "edit_form": (edit_form or edit_form_for(case, user)) if may_change else None,
+        "open_clocks": [row for row in sla_rows if row.clock.is_open],
+        "stopped_clocks": [row for row in sla_rows if not row.clock.is_open],
+        "shows_sla": user.has_perm("sla.view_clock"),
+        "waiting_form": WaitingForm(initial={"waiting_on": case.waiting_on}) if may_change else None,
+        "pausing": list(sla_selectors.current_settings().pause_on or []) if may_change else [],
+        "safety_request_form": (safety_request_form or SafetyDowngradeRequestForm()) if may_request_downgrade else None,
         "reply_form": reply_form or ReplyForm(targets=targets),
         "reply_targets": targets,
         "customer_timeline": list(selectors.customer_messages(user, case.customer_id)[:CUSTOMER_TIMELINE]),

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tingjian.cases.models import ChannelKind, ResolutionCode, Severity, Stage
+from tingjian.cases.models.case import WaitingOn
 from tingjian.customers.models import Customer
 from tingjian.org import selectors as org
 
@@ -143,7 +144,11 @@ class CaseEditForm(ChoicesForm):
         label=_("Compensation amount"), required=False, min_value=0, max_digits=12, decimal_places=2
     )
 
-    def __init__(self, *args: Any, case: Any, **kwargs: Any) -> None:
+    # Removing the safety flag or lowering S1 needs a written reason (managers only; the
+    # field is added for them on such a case and shown once the change is made).
+    REASON = "reason"
+
+    def __init__(self, *args: Any, case: Any, asks_reason: bool = False, **kwargs: Any) -> None:
         initial = {
             "category": case.category_id, "product": case.product_id, "branch": case.branch_id,
             "department": case.department_id, "severity": case.severity, "safety": case.safety,
@@ -160,9 +165,35 @@ class CaseEditForm(ChoicesForm):
         self._set_choices("assignee", BLANK + assignee_choices(key="pk"))
         self._set_choices("root_cause", BLANK + labelled_choices(org.active_root_causes()))
         self._set_choices("resolution_code", BLANK + list(ResolutionCode.choices))
+        self.reason_on_unflag = bool(case.safety)
+        self.reason_on_lower = case.severity == Severity.S1
+        if asks_reason:
+            self.fields[self.REASON] = forms.CharField(
+                label=_("Why is this not a personal-safety case? (required to remove the flag or lower S1)"),
+                required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+            )
 
     def changed_fields(self) -> dict[str, Any]:
-        return {k: self.cleaned_data[k] for k in self.changed_data}
+        return {k: self.cleaned_data[k] for k in self.changed_data if k != self.REASON}
+
+    @property
+    def reason(self) -> str:
+        return str(self.cleaned_data.get(self.REASON) or "")
+
+
+class WaitingForm(forms.Form):
+    """Who the case waits on; waiting may pause its resolution and stage clocks."""
+
+    waiting_on = forms.ChoiceField(label=_("Waiting on"), choices=WaitingOn.choices, required=False)
+
+
+class SafetyDowngradeRequestForm(forms.Form):
+    """An agent asking the managers to remove the personal-safety flag."""
+
+    reason = forms.CharField(
+        label=_("Why is this not a personal-safety case?"), max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class ReplyForm(forms.Form):

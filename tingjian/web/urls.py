@@ -5,7 +5,7 @@ from django.views.i18n import set_language
 
 from tingjian.web.views import imports
 
-from .views import case_detail, cases, customers, notifications
+from .views import case_detail, cases, customers, notifications, sla, sla_admin
 from .views import channel_admin as channel_pages
 
 app_name = "web"
@@ -27,6 +27,28 @@ urlpatterns = [
         "cases/<str:number>/messages/<int:message_id>/retry/", case_detail.retry_delivery,
         name="case-retry-delivery",
     ),
+    # SLA (issue 4): a case's waiting and clocks, the boards (sla.view_clock; escalations for
+    # managers, executives and administrators) and the administrators' editors.
+    path("cases/<str:number>/waiting/", case_detail.case_waiting, name="case-waiting"),
+    path("cases/<str:number>/safety-request/", case_detail.safety_downgrade_request, name="case-safety-request"),
+    path(
+        "cases/<str:number>/clocks/<int:clock_id>/acknowledge/", case_detail.acknowledge_clock,
+        name="case-clock-acknowledge",
+    ),
+    path("sla/at-risk/", sla.at_risk, name="sla-at-risk"),
+    path("sla/escalations/", sla.escalations, name="sla-escalations"),
+    path("sla/", sla_admin.sla_admin, name="sla-admin"),
+    path("sla/targets/", sla_admin.target_list, name="sla-admin-targets"),
+    path("sla/targets/new/", sla_admin.target_new, name="sla-admin-target-new"),
+    path("sla/targets/<int:pk>/", sla_admin.target_edit, name="sla-admin-target"),
+    path("sla/targets/<int:pk>/delete/", sla_admin.target_delete, name="sla-admin-target-delete"),
+    path("sla/calendars/", sla_admin.calendar_list, name="sla-admin-calendars"),
+    path("sla/calendars/<int:pk>/", sla_admin.calendar_detail, name="sla-admin-calendar"),
+    path("sla/calendars/<int:pk>/hours/", sla_admin.calendar_hours, name="sla-admin-calendar-hours"),
+    path("sla/calendars/<int:pk>/holidays/", sla_admin.calendar_holidays, name="sla-admin-calendar-holidays"),
+    path("sla/calendars/<int:pk>/holidays/import/", sla_admin.calendar_import, name="sla-admin-calendar-import"),
+    path("sla/calendars/<int:pk>/branches/", sla_admin.calendar_branch, name="sla-admin-calendar-branch"),
+    path("sla/settings/", sla_admin.settings_edit, name="sla-admin-settings"),
     path("customers/<int:customer_id>/", customers.customer_detail, name="customer-detail"),
     path("customers/<int:customer_id>/merge/<int:other_id>/", customers.customer_merge, name="customer-merge"),
     path("customers/merges/<int:merge_id>/undo/", customers.merge_undo, name="merge-undo"),
@@ -37,6 +59,16 @@ urlpatterns = [
     path("notifications/", notifications.notification_list, name="notifications"),
     path("notifications/bell/", notifications.bell, name="notifications-bell"),
     path("notifications/read/", notifications.mark_read, name="notifications-read"),
+    path("notifications/<int:pk>/acknowledge/", notifications.acknowledge, name="notifications-acknowledge"),
+    path("notifications/ack/<str:token>/", notifications.acknowledge_link, name="notifications-ack"),
+    path("notifications/preferences/", notifications.preferences, name="notification-preferences"),
+    # Administrators' outgoing webhooks (alerts.manage_webhooks).
+    path("notifications/webhooks/", notifications.webhook_list, name="webhook-list"),
+    path("notifications/webhooks/new/", notifications.webhook_new, name="webhook-new"),
+    path("notifications/webhooks/<int:pk>/deactivate/", notifications.webhook_deactivate, name="webhook-deactivate"),
+    path("notifications/webhooks/<int:pk>/test/", notifications.webhook_test, name="webhook-test"),
+    path("notifications/webhooks/deliveries/", notifications.webhook_deliveries, name="webhook-deliveries"),
+    path("notifications/webhooks/deliveries/<int:pk>/retry/", notifications.webhook_retry, name="webhook-retry"),
     path("imports/", imports.import_list, name="import-list"),
     path("imports/new/", imports.import_new, name="import-new"),
     path("imports/<int:pk>/", imports.import_detail, name="import-detail"),

@@ -197,9 +197,11 @@ def test_edit_panel_updates_fields(agent_client: Client, open_case: Any, company
     assert (case.category, case.severity, case.department) == (company["category"], 2, company["cs"])
 
 
-def test_edit_service_error_is_shown_beside_the_field(agent_client: Client, open_case: Any) -> None:
+def test_edit_service_error_is_shown_beside_the_field(client_for: Any, open_case: Any) -> None:
     case = open_case(safety=True)
-    response = agent_client.post(_url(case, "case-update"), {"severity": "3", "safety": "on"})
+    response = client_for("manager").post(_url(case, "case-update"), {
+        "severity": "3", "safety": "on", "reason": "顧客只是抱怨湯冷，沒有人受傷，不屬人身安全。",
+    })
     assert response.status_code == 422
     assert "severity" in response.context["edit_form"].errors
     case.refresh_from_db()

@@ -20,9 +20,12 @@ from tingjian.cases.errors import TransitionRefused
 from tingjian.cases.models import Case
 from tingjian.cases.workflow import policy_document, transition
 from tingjian.channels import outbound
+from tingjian.sla import selectors as sla_selectors
+from tingjian.sla.models import Clock
+from tingjian.sla.timers import acknowledge_clock_alerts
 
-from ..case_page import case_page_context
-from ..forms import CaseEditForm, NoteForm, ReplyForm, TransitionForm
+from ..case_page import case_page_context, edit_form_for
+from ..forms import NoteForm, ReplyForm, SafetyDowngradeRequestForm, TransitionForm, WaitingForm
 from ..service_errors import add_to_form, as_text
 
 
@@ -77,10 +80,10 @@ def case_transition(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def case_update(request: HttpRequest, number: str) -> HttpResponse:
     case = _case(request, number)
-    form = CaseEditForm(request.POST, case=case)
+    form = edit_form_for(case, request.user, request.POST)
     if form.is_valid():
         try:
-            services.update_case(case, by=request.user, fields=form.changed_fields())
+            services.update_case(case, by=request.user, fields=form.changed_fields(), reason=form.reason)
         except ValidationError as exc:
             add_to_form(form, exc)
         except PermissionDenied as exc:
@@ -155,4 +158,57 @@ def approve_compensation(request: HttpRequest, number: str) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("Compensation approved."))
+    return _back(case)
+
+
+@require_POST
+def case_waiting(request: HttpRequest, number: str) -> HttpResponse:
+    """Who the case waits on; the SLA settings decide which clocks that pauses."""
+    case = _case(request, number)
+    form = WaitingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Unknown choice; the page may be out of date."))
+        return _back(case)
+    try:
+        services.update_case(case, by=request.user, fields={"waiting_on": form.cleaned_data["waiting_on"]})
+    except ValidationError as exc:
+        messages.error(request, as_text(exc))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("You may not do that."))
+    else:
+        messages.success(request, _("Waiting on: %(who)s.") % {"who": case.get_waiting_on_display()})
+    return _back(case)
+
+
+@require_POST
+def safety_downgrade_request(request: HttpRequest, number: str) -> HttpResponse:
+    """An agent asks the managers to remove the personal-safety flag."""
+    case = _case(request, number)
+    form = SafetyDowngradeRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            services.request_safety_downgrade(case, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            add_to_form(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The managers were asked to remove the safety flag."))
+            return _back(case)
+    messages.error(request, _("Nothing was sent: see the request form below."))
+    return _page(request, case, status=422, safety_request_form=form)
+
+
+@require_POST
+def acknowledge_clock(request: HttpRequest, number: str, clock_id: int) -> HttpResponse:
+    """Take the SLA alerts of one clock that were sent to the current user."""
+    case = _case(request, number)
+    try:
+        clock = sla_selectors.case_clock(case, clock_id)
+    except Clock.DoesNotExist as exc:
+        raise Http404(_("No such clock.")) from exc
+    if acknowledge_clock_alerts(clock, by=request.user):
+        messages.success(request, _("Acknowledged: the escalation of this clock stops with you."))
+    else:
+        messages.info(request, _("You have no alert of this clock to acknowledge."))
     return _back(case)

@@ -18,6 +18,7 @@ from tingjian.customers.selectors import search_customers
 from ..forms import CaseFilterForm, NewCaseForm
 from ..intake import open_case_from_form
 from ..service_errors import add_to_form
+from ..sla_display import badges_by_case
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -38,6 +39,9 @@ def case_list(request: HtmxHttpRequest) -> HttpResponse:
     page_number = values.pop("page", 1)
     filters = selectors.CaseFilters(**values)
     page = Paginator(selectors.case_list(request.user, filters), PER_PAGE).get_page(page_number)
+    cases = list(page.object_list)
+    page.object_list = cases  # read once; the badges below are one more query for the page
+    badges = badges_by_case([case.pk for case in cases])
     counts = selectors.stage_counts(request.user)
     query = request.GET.copy()
     query.pop("page", None)
@@ -49,6 +53,7 @@ def case_list(request: HtmxHttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
+        "rows": [(case, badges.get(case.pk)) for case in cases],
         "scope": filters.scope,
         "scope_links": scope_links,
         "stage_counts": [(s.value, s.label, counts.get(s.value, 0)) for s in STAGE_ORDER],

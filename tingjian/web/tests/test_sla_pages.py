@@ -1,0 +1,672 @@
+"""The SLA pages: badges with their countdown, the case page's clocks (waiting, safety
+reasons, acknowledging), the at-risk and escalation boards, and the administrators' editors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import time_machine
+from django.contrib.staticfiles import finders
+from django.test import Client
+from django.urls import reverse
+
+from tingjian.alerts.models import Notification
+from tingjian.audit.models import AuditEvent
+from tingjian.cases import services as case_services
+from tingjian.cases.models import Case, ChannelKind, Stage
+from tingjian.cases.models.case import WaitingOn
+from tingjian.org.tests.factories import BranchFactory, make_user
+from tingjian.sla import calendars as calendar_services
+from tingjian.sla import selectors as sla_selectors
+from tingjian.sla import targets, timers
+from tingjian.sla.models import BusinessCalendar, Clock, Holiday, OpeningHours, SlaSettings, Target
+
+pytestmark = pytest.mark.django_db
+
+# Monday 23 November 2026, 09:00 in Taipei.
+NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+MINUTE = timedelta(minutes=1)
+REASON = "顧客只是抱怨湯冷，沒有人受傷，不屬於人身安全的案件。"
+
+AT_RISK = reverse("web:sla-at-risk")
+ESCALATIONS = reverse("web:sla-escalations")
+TARGETS = reverse("web:sla-admin-targets")
+CALENDARS = reverse("web:sla-admin-calendars")
+SETTINGS = reverse("web:sla-admin-settings")
+
+
+@pytest.fixture
+def traveller() -> Iterator[Any]:
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+def _url(case: Case, name: str = "case-detail", *args: Any) -> str:
+    return reverse(f"web:{name}", args=[case.number, *args])
+
+
+def _open_clocks(case: Case) -> dict[str, Clock]:
+    return {clock.kind: clock for clock in Clock.objects.open().filter(case=case)}
+
+
+@pytest.fixture
+def cs_case(traveller: Any, open_case: Callable[..., Case], company: dict[str, Any], users: dict[str, Any]) -> Case:
+    """Customer service's S2 phone case, handled by the agent: first response within 60 min."""
+    return open_case(severity=2, department=company["cs"], assignee=users["agent"], subject="客服的案件")
+
+
+@pytest.fixture
+def logistics_case(traveller: Any, open_case: Callable[..., Case], company: dict[str, Any], users: dict[str, Any]) -> Case:
+    """Logistics' case, opened by a manager: outside the agent's scope."""
+    return open_case(
+        by=users["manager"], severity=3, department=company["logistics"], assignee=users["agent2"],
+        subject="物流的案件",
+    )
+
+
+def breach(traveller: Any, minutes: int = 61) -> None:
+    traveller.move_to(NOW + minutes * MINUTE)
+    timers.sweep()
+
+
+# ------------------------------------------------------------------------ drift guards
+
+
+def test_the_channel_stage_and_waiting_values_sla_copies_match_the_case_model() -> None:
+    assert tuple(ChannelKind.values) == targets.CHANNELS
+    assert tuple(stage for stage in Stage.values if stage != Stage.CLOSED) == targets.STAGES
+    assert tuple(value for value in WaitingOn.values if value) == targets.WAITING_ON
+
+
+# --------------------------------------------------------------------------- badges
+
+
+def test_the_case_list_shows_each_cases_most_urgent_clock_as_a_live_badge(
+    client_for: Callable[[str], Client], cs_case: Case
+) -> None:
+    page = client_for("agent").get(reverse("web:case-list")).content.decode()
+    first_response = _open_clocks(cs_case)["first_response"]
+    assert 'class="sla sla-green"' in page
+    assert 'data-due="2026-11-23T02:00:00Z"' in page  # the first response, due in 60 minutes
+    assert f'datetime="{first_response.due_at:%Y-%m-%dT%H:%M:%SZ}"' in page
+    assert "1 h 00 min left" in page
+    # The script's wording comes from the page, translated; the script is a file (CSP).
+    assert 'data-left="{time} left"' in page and 'data-overdue="overdue {time}"' in page
+    assert "web/sla-countdown.js" in page and "<script>" not in page
+
+
+def test_an_overdue_clock_shows_red_and_how_long_ago(
+    client_for: Callable[[str], Client], cs_case: Case, traveller: Any
+) -> None:
+    breach(traveller, 67)
+    page = client_for("agent").get(reverse("web:case-list")).content.decode()
+    assert "sla sla-breached" in page
+    assert "overdue 7 min" in page
+
+
+def test_a_paused_clock_shows_paused_without_a_countdown(
+    client_for: Callable[[str], Client], cs_case: Case, users: dict[str, Any]
+) -> None:
+    case_services.record_reply(cs_case, body="您好，已收到。", by=users["agent"])
+    case_services.update_case(cs_case, by=users["agent"], fields={"waiting_on": "customer"})
+    page = client_for("agent").get(reverse("web:case-list")).content.decode()
+    assert "sla sla-paused" in page
+    assert "data-due" not in page
+
+
+def test_the_most_urgent_clock_of_each_case_is_read_in_one_query(
+    cs_case: Case, logistics_case: Case, users: dict[str, Any], django_assert_num_queries: Any
+) -> None:
+    with django_assert_num_queries(1):
+        urgent = sla_selectors.urgent_clock_by_case([cs_case.pk, logistics_case.pk])
+    assert urgent[cs_case.pk].kind == "first_response"  # S2: 1 h, before the stage's 4 h
+    assert urgent[logistics_case.pk].kind == "first_response"
+    # Waiting on the customer pauses the resolution and stage clocks, not the first response.
+    case_services.update_case(cs_case, by=users["agent"], fields={"waiting_on": "customer"})
+    case_services.record_reply(cs_case, body="您好，已收到。", by=users["agent"])
+    urgent = sla_selectors.urgent_clock_by_case([cs_case.pk])
+    # Nothing of it runs now: a paused clock is shown, after every running one would have been.
+    assert urgent[cs_case.pk].is_paused
+    assert sla_selectors.urgent_clock_by_case([]) == {}
+
+
+def test_the_countdown_script_is_served() -> None:
+    path = finders.find("web/sla-countdown.js")
+    assert path is not None
+    text = Path(path).read_text(encoding="utf-8")
+    assert "data-due" in text and "htmx:afterSwap" in text
+
+
+# ----------------------------------------------------------------------- the case page
+
+
+def test_the_case_page_lists_every_clock_with_its_target_and_due_time(
+    client_for: Callable[[str], Client], cs_case: Case
+) -> None:
+    page = client_for("agent").get(_url(cs_case)).content.decode()
+    assert "Service levels" in page
+    for label in ("First response", "Resolution", "Time in stage: Intake"):
+        assert label in page
+    assert "1 h · 24/7" in page  # the S2 first-response target
+    assert "2026-11-23 10:00" in page  # due, in Taipei time
+
+
+def test_an_alerted_user_acknowledges_the_clock_from_the_case_page(
+    client_for: Callable[[str], Client], cs_case: Case, traveller: Any, users: dict[str, Any]
+) -> None:
+    breach(traveller)
+    clock = Clock.objects.get(case=cs_case, kind="first_response")
+    alert = Notification.objects.get(recipient=users["agent"], topic=f"sla.clock:{clock.pk}")
+    agent = client_for("agent")
+    acknowledge = _url(cs_case, "case-clock-acknowledge", clock.pk)
+    assert acknowledge in agent.get(_url(cs_case)).content.decode()
+    # Nobody else was alerted: no button for them, and posting acknowledges nothing.
+    assert acknowledge not in client_for("manager").get(_url(cs_case)).content.decode()
+    client_for("manager").post(acknowledge)
+    clock.refresh_from_db()
+    assert clock.acknowledged_at is None
+
+    response = agent.post(acknowledge, follow=True)
+    assert "Acknowledged" in response.content.decode()
+    clock.refresh_from_db()
+    alert.refresh_from_db()
+    assert alert.acknowledged_at is not None
+    assert (clock.acknowledged_by, clock.acknowledged_at) == (users["agent"], NOW + 61 * MINUTE)
+    page = agent.get(_url(cs_case)).content.decode()
+    assert acknowledge not in page
+    assert "Acknowledged" in page
+
+
+def test_a_clock_of_another_case_cannot_be_acknowledged_through_this_one(
+    client_for: Callable[[str], Client], cs_case: Case, logistics_case: Case
+) -> None:
+    other = Clock.objects.filter(case=logistics_case).first()
+    assert other is not None
+    assert client_for("agent").post(_url(cs_case, "case-clock-acknowledge", other.pk)).status_code == 404
+    # And a case outside the agent's scope does not exist for them at all.
+    assert client_for("agent").post(_url(logistics_case, "case-clock-acknowledge", other.pk)).status_code == 404
+
+
+def test_waiting_on_the_customer_pauses_the_resolution_clock(
+    client_for: Callable[[str], Client], cs_case: Case
+) -> None:
+    agent = client_for("agent")
+    response = agent.post(_url(cs_case, "case-waiting"), {"waiting_on": "customer"}, follow=True)
+    page = response.content.decode()
+    assert "Waiting on: Waiting for the customer." in page
+    cs_case.refresh_from_db()
+    assert cs_case.waiting_on == "customer"
+    clocks = _open_clocks(cs_case)
+    assert clocks["resolution"].running_since is None
+    assert clocks["first_response"].running_since is not None  # we still owe an answer
+
+    agent.post(_url(cs_case, "case-waiting"), {"waiting_on": ""})
+    assert _open_clocks(cs_case)["resolution"].running_since is not None
+
+
+def test_a_wrong_waiting_value_changes_nothing(client_for: Callable[[str], Client], cs_case: Case) -> None:
+    response = client_for("agent").post(_url(cs_case, "case-waiting"), {"waiting_on": "the moon"}, follow=True)
+    assert "Unknown choice" in response.content.decode()
+    cs_case.refresh_from_db()
+    assert cs_case.waiting_on == ""
+
+
+def test_a_manager_removes_the_safety_flag_only_with_a_reason(
+    client_for: Callable[[str], Client], open_case: Callable[..., Case]
+) -> None:
+    case = open_case(safety=True)
+    manager = client_for("manager")
+    page = manager.get(_url(case)).content.decode()
+    assert 'class="downgrade-reason on-unflag on-lower"' in page
+    response = manager.post(_url(case, "case-update"), {"severity": "2"})
+    assert response.status_code == 422
+    assert "reason" in response.context["edit_form"].errors
+    assert 'downgrade-reason on-unflag on-lower shown' in response.content.decode()
+    case.refresh_from_db()
+    assert (case.safety, case.severity) == (True, 1)
+
+    response = manager.post(_url(case, "case-update"), {"severity": "2", "reason": REASON})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.safety, case.severity) == (False, 2)
+    assert AuditEvent.objects.filter(action="case.changed", object_id=str(case.pk), reason=REASON).exists()
+
+
+def test_an_agent_may_not_remove_the_flag_but_may_ask_a_manager(
+    client_for: Callable[[str], Client], open_case: Callable[..., Case], users: dict[str, Any]
+) -> None:
+    case = open_case(safety=True)
+    agent = client_for("agent")
+    page = agent.get(_url(case)).content.decode()
+    assert "Ask a manager to remove the safety flag" in page
+    assert 'name="reason"' in page and "downgrade-reason" not in page
+
+    response = agent.post(_url(case, "case-update"), {"severity": "2"})
+    assert response.status_code == 422
+    assert "needs a manager" in response.content.decode()
+    case.refresh_from_db()
+    assert case.safety
+
+    response = agent.post(_url(case, "case-safety-request"), {"reason": "太短"})
+    assert response.status_code == 422
+    assert response.context["safety_request_form"].errors
+    assert not Notification.objects.filter(recipient=users["manager"], kind="sla.safety_downgrade").exists()
+
+    response = agent.post(_url(case, "case-safety-request"), {"reason": REASON}, follow=True)
+    assert "The managers were asked" in response.content.decode()
+    assert Notification.objects.filter(recipient=users["manager"], kind="sla.safety_downgrade").exists()
+    case.refresh_from_db()
+    assert case.safety
+
+
+# ------------------------------------------------------------------------------ at risk
+
+
+@pytest.mark.parametrize("role", ["agent", "staff", "qa", "manager", "executive", "admin"])
+def test_every_role_that_sees_clocks_sees_the_at_risk_board(
+    client_for: Callable[[str], Client], cs_case: Case, role: str
+) -> None:
+    response = client_for(role).get(AT_RISK)
+    assert response.status_code == 200
+    assert cs_case.number in response.content.decode()
+    assert f'href="{AT_RISK}"' in response.content.decode()  # the nav link
+
+
+def test_someone_without_sla_clocks_is_refused_the_boards(company: dict[str, Any]) -> None:
+    client = Client()
+    client.force_login(make_user("visitor"))
+    assert client.get(AT_RISK).status_code == 403
+    assert client.get(ESCALATIONS).status_code == 403
+    assert f'href="{AT_RISK}"' not in client.get(reverse("web:notifications")).content.decode()
+
+
+def test_a_scoped_agent_never_sees_a_clock_of_a_case_outside_their_scope(
+    client_for: Callable[[str], Client], cs_case: Case, logistics_case: Case
+) -> None:
+    for query in ({}, {"department": "logistics"}, {"severity": "3"}, {"kind": "resolution"}):
+        response = client_for("agent").get(AT_RISK, query)
+        page = response.content.decode()
+        assert logistics_case.number not in page
+        assert all(badge.clock.case_id != logistics_case.pk for badge in response.context["rows"])
+    manager_page = client_for("manager").get(AT_RISK).content.decode()
+    assert logistics_case.number in manager_page and cs_case.number in manager_page
+
+
+def test_the_board_lists_running_clocks_soonest_due_first_overdue_on_top(
+    client_for: Callable[[str], Client], cs_case: Case, logistics_case: Case, traveller: Any
+) -> None:
+    breach(traveller)
+    rows = client_for("manager").get(AT_RISK).context["rows"]
+    due = [badge.clock.due_at for badge in rows]
+    assert due == sorted(due)
+    top = rows[0]
+    assert (top.clock.case_id, top.clock.kind, top.state) == (cs_case.pk, "first_response", "breached")
+    assert all(badge.clock.running_since is not None and badge.clock.is_open for badge in rows)
+
+
+def test_the_board_filters_by_clock_department_severity_and_mine(
+    client_for: Callable[[str], Client], cs_case: Case, logistics_case: Case
+) -> None:
+    manager = client_for("manager")
+
+    def cases_of(query: dict[str, str]) -> set[int]:
+        return {badge.clock.case_id for badge in manager.get(AT_RISK, query).context["rows"]}
+
+    def kinds_of(query: dict[str, str]) -> set[str]:
+        return {badge.clock.kind for badge in manager.get(AT_RISK, query).context["rows"]}
+
+    assert kinds_of({"kind": "resolution"}) == {"resolution"}
+    assert cases_of({"department": "logistics"}) == {logistics_case.pk}
+    assert cases_of({"severity": "2"}) == {cs_case.pk}
+    assert cases_of({"mine": "on"}) == set()  # the manager handles neither
+    agent2 = client_for("agent2")
+    assert {b.clock.case_id for b in agent2.get(AT_RISK, {"mine": "on"}).context["rows"]} == {logistics_case.pk}
+
+
+def test_a_paused_clock_is_not_at_risk(client_for: Callable[[str], Client], cs_case: Case, users: dict[str, Any]) -> None:
+    case_services.update_case(cs_case, by=users["agent"], fields={"waiting_on": "customer"})
+    kinds = {badge.clock.kind for badge in client_for("agent").get(AT_RISK).context["rows"]}
+    assert "resolution" not in kinds and "first_response" in kinds
+
+
+def test_bad_filters_are_reported_and_ignored(client_for: Callable[[str], Client], cs_case: Case) -> None:
+    response = client_for("agent").get(AT_RISK, {"kind": "coffee", "severity": "9", "page": "x"})
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert cs_case.number in response.content.decode()
+
+
+def test_htmx_filtering_gets_only_the_results(client_for: Callable[[str], Client], cs_case: Case) -> None:
+    page = client_for("agent").get(AT_RISK, HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in page and "<table" in page
+
+
+# Session, user, two permission reads, the department choices, count, page, whatever the
+# number of clocks; plus the reader's departments for a scoped agent, and the roles (for the
+# escalations tab) for a manager.
+AT_RISK_QUERIES = {"agent": 8, "manager": 8}
+
+
+@pytest.mark.parametrize("role", ["agent", "manager"])
+def test_the_at_risk_board_takes_a_fixed_number_of_queries(
+    client_for: Callable[[str], Client], open_case: Callable[..., Case], company: dict[str, Any],
+    users: dict[str, Any], traveller: Any, django_assert_num_queries: Any, role: str,
+) -> None:
+    def make(n: int) -> None:
+        for i in range(n):
+            open_case(severity=2, department=company["cs"], assignee=users["agent"], subject=f"案件 {i}")
+
+    make(2)
+    client = client_for(role)
+    client.get(AT_RISK)  # warm the session
+    with django_assert_num_queries(AT_RISK_QUERIES[role]):
+        response = client.get(AT_RISK, {"severity": "2"})
+    assert len(response.context["rows"]) == 6
+    make(12)
+    with django_assert_num_queries(AT_RISK_QUERIES[role]):
+        response = client.get(AT_RISK, {"severity": "2"})
+    assert len(response.context["rows"]) == 25
+    assert response.context["page"].paginator.count == 42
+
+
+# ---------------------------------------------------------------------------- escalations
+
+
+@pytest.mark.parametrize("role", ["manager", "executive", "admin"])
+def test_managers_executives_and_administrators_see_the_escalations(
+    client_for: Callable[[str], Client], cs_case: Case, traveller: Any, role: str
+) -> None:
+    breach(traveller)
+    client = client_for(role)
+    response = client.get(ESCALATIONS)
+    assert response.status_code == 200
+    assert cs_case.number in response.content.decode()
+    assert f'href="{ESCALATIONS}"' in client.get(reverse("web:case-list")).content.decode()
+
+
+@pytest.mark.parametrize("role", ["agent", "staff", "qa"])
+def test_other_roles_are_refused_the_escalations(client_for: Callable[[str], Client], role: str) -> None:
+    client = client_for(role)
+    assert client.get(ESCALATIONS).status_code == 403
+    assert f'href="{ESCALATIONS}"' not in client.get(reverse("web:case-list")).content.decode()
+
+
+def test_the_escalations_show_who_was_told_and_who_acknowledged(
+    client_for: Callable[[str], Client], cs_case: Case, logistics_case: Case, traveller: Any,
+    users: dict[str, Any],
+) -> None:
+    breach(traveller, 245)  # both first responses are breached (S2 60 min, S3 240 min)
+    response = client_for("manager").get(ESCALATIONS)
+    rows = response.context["rows"]
+    breaches = [row["badge"].clock.breached_at for row in rows]
+    assert breaches == sorted(breaches)  # the oldest breach first
+    assert (rows[0]["badge"].clock.case_id, rows[0]["badge"].clock.kind) == (cs_case.pk, "first_response")
+    assert logistics_case.pk in {row["badge"].clock.case_id for row in rows}
+    # The handler at the breach; with no team lead or department head, the executives next.
+    assert [(t.person, t.acknowledged_at) for t in rows[0]["told"]] == [(users["agent"], None), (users["executive"], None)]
+    assert "not acknowledged" in response.content.decode()
+
+    clock = rows[0]["badge"].clock
+    timers.acknowledge_clock_alerts(clock, by=users["agent"])
+    response = client_for("manager").get(ESCALATIONS)
+    row = next(row for row in response.context["rows"] if row["badge"].clock.pk == clock.pk)
+    assert row["told"][0].acknowledged_at == NOW + 245 * MINUTE
+    assert "Taken by agent" in response.content.decode()
+
+    traveller.move_to(NOW + 245 * MINUTE + timedelta(hours=25))
+    ids = [row["badge"].clock.pk for row in client_for("manager").get(ESCALATIONS).context["rows"]]
+    assert clock.pk not in ids  # acknowledged more than a day ago: off the board
+
+
+# Session, user, two permission reads, the roles, count, page, the alerts of the page's clocks.
+ESCALATION_QUERIES = 8
+
+
+def test_the_escalations_take_a_fixed_number_of_queries(
+    client_for: Callable[[str], Client], open_case: Callable[..., Case], company: dict[str, Any],
+    users: dict[str, Any], traveller: Any, django_assert_num_queries: Any,
+) -> None:
+    for i in range(3):
+        open_case(severity=2, department=company["cs"], assignee=users["agent"], subject=f"案件 {i}")
+    breach(traveller)
+    manager = client_for("manager")
+    manager.get(ESCALATIONS)
+    with django_assert_num_queries(ESCALATION_QUERIES):
+        response = manager.get(ESCALATIONS)
+    assert len(response.context["rows"]) == 3
+    for i in range(30):
+        open_case(severity=2, department=company["cs"], assignee=users["agent"], subject=f"之後 {i}")
+    breach(traveller, 200)
+    with django_assert_num_queries(ESCALATION_QUERIES):
+        response = manager.get(ESCALATIONS)
+    assert len(response.context["rows"]) == 25
+    assert all(row["told"] for row in response.context["rows"])
+
+
+# ------------------------------------------------------------------- administrators' editors
+
+
+def _admin_pages() -> list[str]:
+    calendar = BusinessCalendar.objects.create(code="tw", name="Taiwan")
+    target = Target.objects.first()
+    assert target is not None
+    return [
+        reverse("web:sla-admin"), TARGETS, reverse("web:sla-admin-target", args=[target.pk]),
+        CALENDARS, reverse("web:sla-admin-calendar", args=[calendar.pk]), SETTINGS,
+    ]
+
+
+@pytest.mark.parametrize("role", ["agent", "staff", "qa", "manager", "executive"])
+def test_only_administrators_open_the_sla_editors(
+    client_for: Callable[[str], Client], role: str, users: dict[str, Any]
+) -> None:
+    client = client_for(role)
+    for url in _admin_pages():
+        assert client.get(url).status_code == 403, url
+    target = Target.objects.first()
+    assert target is not None
+    assert client.post(reverse("web:sla-admin-target-delete", args=[target.pk])).status_code == 403
+    assert client.post(SETTINGS, {"reminder_percent": "10"}).status_code == 403
+    assert Target.objects.filter(pk=target.pk).exists()
+    assert f'href="{reverse("web:sla-admin")}"' not in client.get(reverse("web:case-list")).content.decode()
+
+
+def test_the_administrator_sees_every_editor_and_the_nav_link(client_for: Callable[[str], Client]) -> None:
+    admin = client_for("admin")
+    for url in _admin_pages():
+        response = admin.get(url, follow=True)
+        assert response.status_code == 200, url
+    page = admin.get(TARGETS).content.decode()
+    assert f'href="{reverse("web:sla-admin")}"' in page
+    assert "applies to clocks started afterwards" in page
+    assert "1 h" in page and "120 h" in page  # 60 and 7200 minutes
+
+
+TARGET_FORM = {"kind": "first_response", "stage": "", "severity": "2", "channel": "line", "category": "",
+               "hours": "0", "minutes": "30"}
+
+
+def _targets() -> list[tuple[Any, ...]]:
+    return list(Target.objects.order_by("pk").values_list("kind", "stage", "severity", "channel", "minutes"))
+
+
+def test_an_administrator_adds_edits_and_deletes_a_target(client_for: Callable[[str], Client]) -> None:
+    admin = client_for("admin")
+    response = admin.post(reverse("web:sla-admin-target-new"), {**TARGET_FORM, "business_hours": "on"}, follow=True)
+    assert "Target added" in response.content.decode()
+    target = Target.objects.get(channel="line", severity=2, kind="first_response")
+    assert (target.minutes, target.business_hours) == (30, True)
+
+    response = admin.post(reverse("web:sla-admin-target", args=[target.pk]), {**TARGET_FORM, "hours": "1", "minutes": "15"})
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert (target.minutes, target.business_hours) == (75, False)
+
+    admin.post(reverse("web:sla-admin-target-delete", args=[target.pk]))
+    assert not Target.objects.filter(pk=target.pk).exists()
+    actions = list(AuditEvent.objects.filter(object_type="sla_target").values_list("action", flat=True))
+    assert actions == ["sla.target_created", "sla.target_changed", "sla.target_deleted"]
+
+
+def test_a_zero_target_is_shown_as_an_error_and_nothing_changes(client_for: Callable[[str], Client]) -> None:
+    before = _targets()
+    response = client_for("admin").post(reverse("web:sla-admin-target-new"), {**TARGET_FORM, "minutes": "0"})
+    assert response.status_code == 422
+    assert "longer than zero minutes" in response.content.decode()
+    assert _targets() == before
+    target = Target.objects.get(kind="first_response", severity=2, channel="", category=None)
+    response = client_for("admin").post(
+        reverse("web:sla-admin-target", args=[target.pk]), {**TARGET_FORM, "channel": "", "minutes": "0"}
+    )
+    assert response.status_code == 422
+    assert _targets() == before
+
+
+def test_a_duplicate_target_is_shown_as_an_error_and_nothing_changes(client_for: Callable[[str], Client]) -> None:
+    before = _targets()
+    response = client_for("admin").post(reverse("web:sla-admin-target-new"), {**TARGET_FORM, "channel": "", "minutes": "45"})
+    assert response.status_code == 422
+    assert "There is already a target" in response.content.decode()
+    assert _targets() == before
+
+
+def test_a_stage_target_without_a_stage_is_refused_beside_the_field(client_for: Callable[[str], Client]) -> None:
+    response = client_for("admin").post(reverse("web:sla-admin-target-new"), {**TARGET_FORM, "kind": "stage"})
+    assert response.status_code == 422
+    assert "stage" in response.context["form"].errors
+
+
+def test_the_settings_form_saves_and_refuses_wrong_values(
+    client_for: Callable[[str], Client], company: dict[str, Any]
+) -> None:
+    admin = client_for("admin")
+    assert admin.get(SETTINGS).status_code == 200
+    values = {
+        "reminder_percent": "80", "pause_on": ["customer", "third_party"], "safety_department": company["cs"].pk,
+        "safety_first_response_minutes": "10", "team_lead_after_minutes": "20",
+        "department_head_after_minutes": "40", "executive_after_minutes": "60",
+    }
+    response = admin.post(SETTINGS, {**values, "reminder_percent": "0", "executive_after_minutes": "0"})
+    assert response.status_code == 422
+    assert set(response.context["form"].errors) == {"reminder_percent", "executive_after_minutes"}
+    assert SlaSettings.objects.get(pk=1).reminder_percent == 75
+
+    assert admin.post(SETTINGS, values).status_code == 302
+    row = SlaSettings.objects.get(pk=1)
+    assert (row.reminder_percent, row.pause_on, row.safety_department_id, row.executive_after_minutes) == (
+        80, ["customer", "third_party"], company["cs"].pk, 60
+    )
+
+
+# --------------------------------------------------------------------------------- calendars
+
+
+@pytest.fixture
+def calendar(users: dict[str, Any]) -> BusinessCalendar:
+    calendar = calendar_services.create_calendar(code="tw-stores", name="Taiwan stores", time_zone="Asia/Taipei", by=None)
+    calendar_services.set_opening_hours(
+        calendar, [(day, time(9), time(18)) for day in range(5)], by=None,
+    )
+    return calendar
+
+
+def _calendar_url(calendar: BusinessCalendar, name: str = "sla-admin-calendar") -> str:
+    return reverse(f"web:{name}", args=[calendar.pk])
+
+
+def _hours(calendar: BusinessCalendar) -> list[tuple[int, time, time]]:
+    return list(OpeningHours.objects.filter(calendar=calendar).values_list("weekday", "opens", "closes"))
+
+
+def test_an_administrator_creates_a_calendar(client_for: Callable[[str], Client]) -> None:
+    admin = client_for("admin")
+    response = admin.post(CALENDARS, {"code": "cn-stores", "name": "China stores", "time_zone": "Asia/Shanghai"})
+    calendar = BusinessCalendar.objects.get(code="cn-stores")
+    assert response["Location"] == _calendar_url(calendar)
+    response = admin.post(CALENDARS, {"code": "mars", "name": "Mars", "time_zone": "Mars/Olympus"})
+    assert response.status_code == 422
+    assert "is not a time zone" in response.content.decode()
+    assert not BusinessCalendar.objects.filter(code="mars").exists()
+
+
+def test_opening_hours_are_edited_as_a_week_of_intervals(
+    client_for: Callable[[str], Client], calendar: BusinessCalendar
+) -> None:
+    admin = client_for("admin")
+    page = admin.get(_calendar_url(calendar)).content.decode()
+    assert 'name="d0_0_opens"' in page and 'value="09:00"' in page
+    response = admin.post(_calendar_url(calendar, "sla-admin-calendar-hours"), {
+        "d0_0_opens": "09:00", "d0_0_closes": "12:00", "d0_1_opens": "13:00", "d0_1_closes": "18:00",
+        "d5_0_opens": "10:00", "d5_0_closes": "00:00",
+    })
+    assert response.status_code == 302
+    assert _hours(calendar) == [(0, time(9), time(12)), (0, time(13), time(18)), (5, time(10), time(0))]
+
+
+def test_overlapping_hours_are_shown_and_nothing_changes(
+    client_for: Callable[[str], Client], calendar: BusinessCalendar
+) -> None:
+    before = _hours(calendar)
+    response = client_for("admin").post(_calendar_url(calendar, "sla-admin-calendar-hours"), {
+        "d0_0_opens": "09:00", "d0_0_closes": "12:00", "d0_1_opens": "11:00", "d0_1_closes": "18:00",
+    })
+    assert response.status_code == 422
+    assert "overlaps" in response.content.decode()
+    assert _hours(calendar) == before
+    response = client_for("admin").post(_calendar_url(calendar, "sla-admin-calendar-hours"), {"d1_0_opens": "09:00"})
+    assert response.status_code == 422
+    assert "give both the opening and the closing time" in response.content.decode()
+    assert _hours(calendar) == before
+
+
+def test_a_holiday_is_added_and_removed_for_the_year_shown(
+    client_for: Callable[[str], Client], calendar: BusinessCalendar
+) -> None:
+    admin = client_for("admin")
+    url = _calendar_url(calendar, "sla-admin-calendar-holidays")
+    response = admin.post(url, {"year": "2026", "date": "2026-12-25", "name": "行憲紀念日", "kind": "closed", "hours_of": "4"})
+    assert response.status_code == 302
+    assert list(Holiday.objects.filter(calendar=calendar).values_list("date", "year")) == [(date(2026, 12, 25), 2026)]
+    page = admin.get(_calendar_url(calendar), {"year": "2026"}).content.decode()
+    assert "行憲紀念日" in page
+    admin.post(url, {"year": "2026", "remove": "2026-12-25"})
+    assert not Holiday.objects.filter(calendar=calendar).exists()
+
+
+def test_a_holiday_outside_the_year_is_shown_and_nothing_changes(
+    client_for: Callable[[str], Client], calendar: BusinessCalendar
+) -> None:
+    response = client_for("admin").post(_calendar_url(calendar, "sla-admin-calendar-holidays"), {
+        "year": "2026", "date": "2027-01-01", "name": "開國紀念日", "kind": "closed", "hours_of": "4",
+    })
+    assert response.status_code == 422
+    assert "2027-01-01 is not in 2026." in response.content.decode()
+    assert not Holiday.objects.filter(calendar=calendar).exists()
+
+
+def test_a_csv_with_a_wrong_row_imports_nothing_and_lists_the_row(
+    client_for: Callable[[str], Client], calendar: BusinessCalendar
+) -> None:
+    url = _calendar_url(calendar, "sla-admin-calendar-import")
+    text = "date,name\n2026-01-01,開國紀念日\n2027-02-17,春節\n"
+    response = client_for("admin").post(url, {"year": "2026", "text": text})
+    assert response.status_code == 422
+    assert "Row 3: 2027-02-17 is not in 2026." in response.content.decode()
+    assert not Holiday.objects.filter(calendar=calendar).exists()
+
+    response = client_for("admin").post(url, {"year": "2026", "text": text.replace("2027-02-17", "2026-02-17")}, follow=True)
+    assert "Imported 2 holidays" in response.content.decode()
+    assert Holiday.objects.filter(calendar=calendar, year=2026).count() == 2
+
+
+def test_a_branch_is_made_to_follow_the_calendar(
+    client_for: Callable[[str], Client], calendar: BusinessCalendar
+) -> None:
+    branch = BranchFactory(code="tpe-daan")
+    response = client_for("admin").post(_calendar_url(calendar, "sla-admin-calendar-branch"), {"branch": branch.pk}, follow=True)
+    assert "now follows Taiwan stores" in response.content.decode()
+    assert calendar.branches.filter(branch=branch).exists()
