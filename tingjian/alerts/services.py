@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -50,6 +50,12 @@ CLAIM_TIMEOUT = timedelta(minutes=10)
 
 # ----------------------------------------------------------------------------- notify
 
+
+
+# Apps that must react when an alert is acknowledged (the SLA ladder stops climbing) add a
+# callable here from their AppConfig.ready(): alerts is at the bottom of the layers and may
+# not import them. Hooks run inside the acknowledging transaction: all or nothing.
+on_acknowledged: list[Callable[[Notification, Any, datetime], None]] = []
 
 def notify(
     recipients: Iterable[Any],
@@ -187,6 +193,8 @@ def acknowledge(notification: Notification, *, by: Any, via: str) -> Notificatio
             raise AlreadyAcknowledged(
                 notification.pk, at=current.acknowledged_at, by=current.recipient, via=current.acknowledged_via,
             )
+        for hook in on_acknowledged:
+            hook(notification, by, now)
         audit.record(
             "alert.acknowledged", actor=by, object_type="notification", object_id=notification.pk,
             summary=f"{notification.kind} acknowledged via {via}" + (f" ({notification.topic})" if notification.topic else ""),

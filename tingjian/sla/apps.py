@@ -10,7 +10,11 @@ class SlaConfig(AppConfig):
     def ready(self) -> None:
         # The calendar services tell the clock engine of a change through a hook list rather
         # than by importing it (see calendars.on_calendar_changed).
-        from . import calendars, services
+        from tingjian.alerts import services as alerts
+
+        from . import calendars, services, timers
 
         if services.calendar_changed not in calendars.on_calendar_changed:
             calendars.on_calendar_changed.append(services.calendar_changed)
+        if timers.alert_acknowledged not in alerts.on_acknowledged:
+            alerts.on_acknowledged.append(timers.alert_acknowledged)

@@ -25,6 +25,7 @@ from .models import (
     Clock,
     Holiday,
     OpeningHours,
+    Rung,
     SlaSettings,
     Target,
 )
@@ -156,7 +157,9 @@ def escalations(cases: QuerySet[Any], *, acknowledged_since: datetime | None = N
         waiting |= Q(acknowledged_at__gte=acknowledged_since)
     return (
         Clock.objects.open()
-        .filter(waiting, breached_at__isnull=False, case__in=cases.values("pk"))
+        # Only clocks whose breach someone was told of: history recorded without alerts
+        # (settle_history) is for the reports, and the at-risk board lists overdue clocks.
+        .filter(waiting, breached_at__isnull=False, escalation_level__gt=Rung.NONE, case__in=cases.values("pk"))
         .select_related("case", "case__assignee", "case__department", "acknowledged_by")
         .order_by("breached_at", "pk")
     )

@@ -200,6 +200,22 @@ def periodic_work() -> str:
     return f"sla: {result['fired']} fired of {result['due']} due" + (f", {result['failed']} failed" if result["failed"] else "")
 
 
+def alert_acknowledged(notification: Any, by: Any, at: datetime) -> None:
+    """Hook for ``alerts.services.on_acknowledged``: someone took a clock's alert (from the
+    list, the email link, the API): the clock records who and stops climbing at once."""
+    topic = getattr(notification, "topic", "") or ""
+    if not topic.startswith("sla.clock:") or not topic.removeprefix("sla.clock:").isdigit():
+        return
+    clock = Clock.objects.select_for_update().filter(pk=int(topic.removeprefix("sla.clock:"))).first()
+    if clock is None or clock.acknowledged_at is not None:
+        return
+    clock.acknowledged_at = at
+    clock.acknowledged_by = by
+    clock.next_escalation_at = None
+    schedule(clock, sla_settings().reminder_percent)
+    clock.save(update_fields=["acknowledged_at", "acknowledged_by", "next_escalation_at", "next_fire_at"])
+
+
 def acknowledge_clock_alerts(clock: Clock, *, by: Any) -> int:
     """Acknowledge every alert of this clock addressed to ``by`` (from the case page)."""
     topic = f"sla.clock:{clock.pk}"
@@ -209,10 +225,6 @@ def acknowledge_clock_alerts(clock: Clock, *, by: Any) -> int:
     ):
         alerts.acknowledge(note, by=by, via="app")
         count += 1
-    if count:
-        Clock.objects.filter(pk=clock.pk, acknowledged_at__isnull=True).update(
-            acknowledged_at=wall_clock.now(), acknowledged_by=by,
-        )
     return count
 
 

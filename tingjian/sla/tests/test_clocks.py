@@ -355,3 +355,17 @@ def test_a_holiday_added_later_moves_the_open_clocks_in_a_task(
     assert services.recompute_for_calendar(office.pk) >= 1
     assert clock_of(case, "resolution").due_at == taipei(2, 17, month=12)
     assert AuditEvent.objects.filter(action="sla.recomputed", object_id=str(case.pk)).exists()
+
+
+def test_acknowledging_from_the_notification_list_marks_the_clock_at_once(
+    traveller: Any, open_case: Callable[..., Case], company: dict[str, Any], users: dict[str, Any]
+) -> None:
+    case = open_case(severity=2, assignee=users["agent"], department=company["cs"])
+    at(traveller, NOW + 60 * MINUTE)
+    breach = notes(users["agent"], "sla.breach", case)[0]
+    traveller.move_to(NOW + 65 * MINUTE)
+    alert_services.acknowledge(breach, by=users["agent"], via="email")
+    clock = clock_of(case, "first_response")
+    assert clock.acknowledged_by == users["agent"] and clock.acknowledged_at == NOW + 65 * MINUTE
+    assert clock.next_escalation_at is None
+    assert clock.next_fire_at is None  # nothing left to fire: breached, acknowledged, still open
