@@ -162,6 +162,7 @@ class Target(models.Model):
 class SlaSettings(models.Model):
     """The one row of company-wide SLA rules (pk=1): reminder share, pauses, the ladder."""
 
+    # xgettext:no-python-format
     reminder_percent = models.PositiveSmallIntegerField(_("remind at (% of target)"), default=75)
     # Values of Case.waiting_on that pause the clocks (resolution and time in stage).
     pause_on = models.JSONField(_("pause while waiting on"), default=list, blank=True)

@@ -256,6 +256,7 @@ def _clean_settings(values: dict[str, Any]) -> dict[str, Any]:
     if "reminder_percent" in values:
         percent = _whole_number(values["reminder_percent"])
         if percent is None or not 1 <= percent <= 99:
+            # xgettext:no-python-format
             errors["reminder_percent"] = [_("The reminder comes at 1 to 99 % of the target.")]
         clean["reminder_percent"] = percent
     if "pause_on" in values:

@@ -87,6 +87,7 @@ class TargetForm(ChoicesForm):
 
 class SettingsForm(ChoicesForm):
     reminder_percent = forms.IntegerField(
+        # xgettext:no-python-format
         label=_("Remind at (% of the target)"),
         help_text=_("The handler is reminded when this share of the target is used; the badge turns amber."),
     )
