@@ -237,3 +237,34 @@ def test_a_new_contacts_name_comes_from_wechat_and_the_token_is_kept_for_the_nex
     pipeline.ingest(InboundEvent.objects.order_by("-pk").first().pk)  # type: ignore[union-attr]
     assert len(fake_platform.calls("/cgi-bin/token")) == 1  # WeChat rations tokens: one fetch served both
     assert len(fake_platform.calls("/cgi-bin/user/info")) == 2
+
+
+def test_a_food_poisoning_complaint_on_line_reaches_the_executive_at_once(
+    client: Client, users: dict[str, Any]
+) -> None:
+    """The issue's 'done when': from the LINE webhook to the executive's alert, nothing waits
+    for a timer or the ladder — ingest itself flags the case and tells them."""
+    from tingjian.alerts.models import Notification
+    from tingjian.channels.simulate import text_message
+    from tingjian.sla.models import Clock
+
+    channel = services.create_channel(
+        kind="line", name="sim", by=None, values={"channel_secret": "line-secret", "channel_access_token": "t"}
+    )
+    request = text_message("line", services.channel_config(channel), sender="sender-1",
+                           text="昨天吃了你們的便當，全家食物中毒，上吐下瀉")
+    moment = clock.now()
+    with time_machine.travel(moment, tick=False):
+        response = client.generic("POST", request.path("line", "sim"), request.body,
+                                  content_type=request.content_type, headers=request.headers)
+        assert response.status_code == 200
+        pipeline.ingest(InboundEvent.objects.get().pk)
+    case = Case.objects.get()
+    assert case.safety and case.severity == 1
+    clock_row = Clock.objects.get(case=case, kind="first_response")
+    # Counted from when the customer sent it (the platform's timestamp), not when we filed it.
+    assert clock_row.target_seconds == 15 * 60
+    assert clock_row.due_at == case.opened_at + timedelta(minutes=15)
+    assert case.opened_at <= moment
+    alert = Notification.objects.get(recipient=users["executive"], kind="sla.safety")
+    assert alert.urgent and case.number in alert.text
