@@ -52,7 +52,8 @@ def test_worker_runs_rqworker_with_the_backend_job_class_on_its_queues(settings:
     ):
         call_command("worker", "--batch")
     run.assert_called_once_with(
-        "rqworker", "default", "outbound", job_class="django_tasks_rq.Job", burst=True, verbosity=1
+        "rqworker", "default", "outbound", job_class="django_tasks_rq.Job", burst=True, with_scheduler=True,
+        verbosity=1
     )
 
 

@@ -101,7 +101,10 @@ class Command(BaseCommand):
         else:
             queues = [q.strip() for q in options["queue_name"].split(",") if q.strip()]
         self._start_ticking(options)
+        # with_scheduler: the SLA timers and the minute tick are enqueued with run_after,
+        # which RQ keeps in its scheduled registry; a worker without its scheduler never
+        # moves them to the queue. RQ elects one scheduler among many workers itself.
         call_command(
             "rqworker", *queues, job_class=RQ_JOB_CLASS, burst=options["batch"],
-            verbosity=options["verbosity"],
+            with_scheduler=True, verbosity=options["verbosity"],
         )
