@@ -33,7 +33,9 @@ def recipients(case: Any, rung: int) -> list[Any]:
         return _active([team.lead]) if team and team.lead_id else []
     if rung == Rung.DEPARTMENT_HEAD:
         if not case.department_id:
-            return []
+            # A case nobody has routed yet is the intake queue's: its managers answer for it,
+            # rather than the breach of an unrouted case going straight to the executives.
+            return list(users_with_role(Role.MANAGER))
         return department_heads(case.department_id)
     if rung == Rung.EXECUTIVE:
         return list(users_with_role(Role.EXECUTIVE))

@@ -29,20 +29,47 @@ logger = logging.getLogger(__name__)
 VERBS = {
     ("reminder", ClockKind.FIRST_RESPONSE): gettext_noop("Reminder: the first response on case %(case)s is due at %(due)s — %(subject)s"),
     ("reminder", ClockKind.NEXT_RESPONSE): gettext_noop("Reminder: the customer of case %(case)s awaits an answer by %(due)s — %(subject)s"),
-    ("reminder", ClockKind.STAGE): gettext_noop("Reminder: case %(case)s must leave %(stage)s by %(due)s — %(subject)s"),
     ("reminder", ClockKind.RESOLUTION): gettext_noop("Reminder: case %(case)s must be resolved by %(due)s — %(subject)s"),
     ("breach", ClockKind.FIRST_RESPONSE): gettext_noop("Breached: no first response on case %(case)s since %(due)s — %(subject)s"),
     ("breach", ClockKind.NEXT_RESPONSE): gettext_noop("Breached: the customer of case %(case)s has waited for an answer since %(due)s — %(subject)s"),
-    ("breach", ClockKind.STAGE): gettext_noop("Breached: case %(case)s overstayed %(stage)s since %(due)s — %(subject)s"),
     ("breach", ClockKind.RESOLUTION): gettext_noop("Breached: case %(case)s was due to be resolved at %(due)s — %(subject)s"),
 }
-ESCALATION_VERB = gettext_noop(
-    "Escalated to you (%(rung)s): case %(case)s breached its target at %(due)s and nobody has acknowledged — %(subject)s"
-)
+# Stage names are in the message itself, not a parameter: parameters are shown as stored,
+# and a stage must read 調查, not "investigation", to a reader in 繁體中文.
+STAGE_VERBS = {
+    ("reminder", "intake"): gettext_noop("Reminder: case %(case)s must leave intake by %(due)s — %(subject)s"),
+    ("reminder", "investigation"): gettext_noop("Reminder: case %(case)s must leave investigation by %(due)s — %(subject)s"),
+    ("reminder", "response"): gettext_noop("Reminder: case %(case)s must leave response by %(due)s — %(subject)s"),
+    ("reminder", "qa"): gettext_noop("Reminder: case %(case)s must leave QA by %(due)s — %(subject)s"),
+    ("breach", "intake"): gettext_noop("Breached: case %(case)s overstayed intake since %(due)s — %(subject)s"),
+    ("breach", "investigation"): gettext_noop("Breached: case %(case)s overstayed investigation since %(due)s — %(subject)s"),
+    ("breach", "response"): gettext_noop("Breached: case %(case)s overstayed response since %(due)s — %(subject)s"),
+    ("breach", "qa"): gettext_noop("Breached: case %(case)s overstayed QA since %(due)s — %(subject)s"),
+}
+ESCALATION_VERBS = {
+    Rung.HANDLER: gettext_noop(
+        "Escalated to you as the handler: case %(case)s breached its target at %(due)s and nobody has acknowledged — %(subject)s"
+    ),
+    Rung.TEAM_LEAD: gettext_noop(
+        "Escalated to you as team lead: case %(case)s breached its target at %(due)s and nobody has acknowledged — %(subject)s"
+    ),
+    Rung.DEPARTMENT_HEAD: gettext_noop(
+        "Escalated to you as department head: case %(case)s breached its target at %(due)s and nobody has acknowledged — %(subject)s"
+    ),
+    Rung.EXECUTIVE: gettext_noop(
+        "Escalated to you as an executive: case %(case)s breached its target at %(due)s and nobody has acknowledged — %(subject)s"
+    ),
+}
 RUNG_NAMES = {
     Rung.HANDLER: "handler", Rung.TEAM_LEAD: "team lead",
     Rung.DEPARTMENT_HEAD: "department head", Rung.EXECUTIVE: "executive",
 }
+
+
+def _verb(event: str, clock: Clock) -> str:
+    if clock.kind == ClockKind.STAGE:
+        return STAGE_VERBS.get((event, clock.stage), STAGE_VERBS[(event, "intake")])
+    return VERBS[(event, ClockKind(clock.kind))]
 
 
 def _claim(clock: Clock, **stamp: Any) -> bool:
@@ -69,7 +96,6 @@ def fire(clock_id: int) -> str:
         topic = f"sla.clock:{clock.pk}"
         params = {
             "case": case.number, "subject": case.subject[:80], "due": local_time(clock.due_at),
-            "stage": case.stage,
         }
         if clock.due_at is not None and clock.due_at <= now and clock.breached_at is None:
             if _claim(clock, breached_at=clock.due_at):
@@ -85,7 +111,7 @@ def fire(clock_id: int) -> str:
             clock.reminded_at = now
             people = ladder.recipients(case, Rung.HANDLER) or _first_rung_with_people(case, Rung.TEAM_LEAD)[1]
             alerts.notify(
-                people, kind="sla.reminder", verb=VERBS[("reminder", ClockKind(clock.kind))],
+                people, kind="sla.reminder", verb=_verb("reminder", clock),
                 params=params, url=case_url(case), topic=topic, urgent=bool(case.safety),
             )
             done.append("reminded")
@@ -113,7 +139,7 @@ def _first_rung_with_people(case: Any, start: int) -> tuple[int, list[Any]]:
 
 
 def _breach(clock: Clock, case: Any, params: dict[str, Any], topic: str, row: SlaSettings, now: datetime) -> str:
-    verb = VERBS[("breach", ClockKind(clock.kind))]
+    verb = _verb("breach", clock)
     if case.safety:
         # The safety lane skips the lower rungs: everyone who must act is told at once.
         alerts.notify(
@@ -158,8 +184,8 @@ def _climb(clock: Clock, case: Any, params: dict[str, Any], topic: str, row: Sla
         return "already climbed"
     clock.escalation_level = rung
     alerts.notify(
-        people, kind="sla.escalation", verb=ESCALATION_VERB,
-        params={**params, "rung": RUNG_NAMES[Rung(rung)]}, url=case_url(case), topic=topic, requires_ack=True,
+        people, kind="sla.escalation", verb=ESCALATION_VERBS[Rung(rung)],
+        params=params, url=case_url(case), topic=topic, requires_ack=True,
     )
     clock.next_escalation_at = (
         scheduled + timedelta(minutes=ladder.delay_minutes(row, rung + 1)) if rung < Rung.EXECUTIVE else None

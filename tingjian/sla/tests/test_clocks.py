@@ -369,3 +369,13 @@ def test_acknowledging_from_the_notification_list_marks_the_clock_at_once(
     assert clock.acknowledged_by == users["agent"] and clock.acknowledged_at == NOW + 65 * MINUTE
     assert clock.next_escalation_at is None
     assert clock.next_fire_at is None  # nothing left to fire: breached, acknowledged, still open
+
+
+def test_an_unrouted_cases_breach_goes_to_the_managers_not_the_executives(
+    traveller: Any, open_case: Callable[..., Case], users: dict[str, Any]
+) -> None:
+    case = open_case(severity=2)  # no department, no assignee: the intake queue's
+    at(traveller, NOW + 60 * MINUTE)
+    assert len(notes(users["manager"], "sla.breach", case)) == 1
+    assert notes(users["executive"], "sla.breach", case) == []
+    assert "Breached: no first response on case" in notes(users["manager"], "sla.breach", case)[0].text
