@@ -160,7 +160,8 @@ def _breach(clock: Clock, case: Any, params: dict[str, Any], topic: str, row: Sl
     )
     audit.record(
         "sla.breached", actor=None, object_type="case", object_id=case.pk,
-        summary=f"{case.number}: {clock.kind} breached", after={"clock": clock.pk, "due": iso(clock.due_at), "told": rung},
+        summary=f"{case.number}: {clock.kind} breached",
+        after={"clock": clock.pk, "kind": clock.kind, "due": iso(clock.due_at), "told": rung},
     )
     return "breached"
 

@@ -131,7 +131,25 @@ def event_text(event: AuditEvent) -> str:
         return str(_("Compensation of %(amount)s approved") % {"amount": after.get("amount", "")})
     if event.action == "case.linked":
         return str(_("Linked to case %(number)s") % {"number": after.get("to", "")})
+    if event.action == "sla.recomputed":
+        return str(_("Service-level clocks recomputed (%(why)s)") % {"why": event.reason or "—"})
+    if event.action == "sla.breached":
+        return str(_("Service-level target breached: %(clock)s") % {"clock": _clock_label(after.get("kind") or event.summary)})
+    if event.action == "sla.escalated":
+        told = ", ".join(after.get("told", []))
+        return str(_("Escalated (rung %(rung)s) to %(people)s") % {"rung": after.get("rung", "?"), "people": told or "—"})
+    if event.action == "case.safety_downgrade_requested":
+        return str(_("Asked a manager to remove the personal-safety flag"))
     return event.summary
+
+
+def _clock_label(value: str) -> str:
+    from tingjian.sla.models import ClockKind
+
+    for kind in ClockKind:
+        if kind.value in value:
+            return str(kind.label)
+    return value
 
 
 def timeline_rows(case: Case) -> list[tuple[Any, str]]:

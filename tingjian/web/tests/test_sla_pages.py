@@ -670,3 +670,20 @@ def test_a_branch_is_made_to_follow_the_calendar(
     response = client_for("admin").post(_calendar_url(calendar, "sla-admin-calendar-branch"), {"branch": branch.pk}, follow=True)
     assert "now follows Taiwan stores" in response.content.decode()
     assert calendar.branches.filter(branch=branch).exists()
+
+
+def test_the_timeline_tells_of_recomputed_clocks_in_the_readers_language(
+    client_for: Callable[[str], Client], open_case: Callable[..., Case], users: dict[str, Any]
+) -> None:
+    from django.conf import settings
+    from django.utils import translation
+
+    case = open_case(severity=3)
+    case_services.update_case(case, by=users["agent"], fields={"severity": 2})
+    client = client_for("agent")
+    page = client.get(reverse("web:case-detail", args=[case.number])).content.decode()
+    assert "Service-level clocks recomputed (severity)" in page
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hant"
+    with translation.override("zh-hant"):
+        page = client.get(reverse("web:case-detail", args=[case.number])).content.decode()
+    assert "時效已重新計算（severity）" in page
