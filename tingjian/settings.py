@@ -252,6 +252,9 @@ TINGJIAN_GRAPH_API_BASE = os.environ.get("TINGJIAN_GRAPH_API_BASE", "https://gra
 TINGJIAN_OUTBOUND_TIMEOUT = float(os.environ.get("TINGJIAN_OUTBOUND_TIMEOUT", "10"))
 # The address platforms reach us at; webhook URLs shown to administrators start with it.
 TINGJIAN_PUBLIC_URL = os.environ.get("TINGJIAN_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Finished background-task results kept this many days (the database queue), then pruned hourly.
+TINGJIAN_TASK_RESULTS_KEEP_DAYS = int(os.environ.get("TINGJIAN_TASK_RESULTS_KEEP_DAYS", "7"))
+
 # Seconds an acknowledge link in a notification email stays valid (default: 7 days).
 TINGJIAN_ACK_LINK_MAX_AGE = int(os.environ.get("TINGJIAN_ACK_LINK_MAX_AGE", str(7 * 24 * 3600)))
 # Largest webhook body accepted (bytes); larger ones are answered 413 and not stored.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.tasks import task
 
 from tingjian import clock
@@ -32,13 +33,37 @@ def run_periodic_work() -> str:
     """What happens each minute: each app's periodic work, collected here. One app's failure
     does not keep the others from running."""
     results = []
-    for work in (pipeline.periodic_work, sla_timers.periodic_work, alert_services.periodic_work):
+    for work in (pipeline.periodic_work, sla_timers.periodic_work, alert_services.periodic_work, prune_task_results):
         try:
             results.append(work())
         except Exception:
             logger.exception("periodic work %s failed", getattr(work, "__module__", work))
             results.append(f"{getattr(work, '__module__', '?')} failed")
     return "; ".join(results)
+
+
+PRUNE = "prune-task-results"
+PRUNE_EVERY = timedelta(hours=1)
+
+
+def prune_task_results() -> str:
+    """Once an hour, forget finished task results older than TINGJIAN_TASK_RESULTS_KEEP_DAYS.
+
+    Every SLA clock change enqueues a wake-up; most find nothing to do once the clock moved.
+    With the database queue each is a row, so without pruning the table grows with every
+    case. (Redis expires its results by itself.)
+    """
+    if settings.TASKS["default"]["BACKEND"] != "django_tasks_db.DatabaseBackend":
+        return "prune: not a database queue"
+    now = clock.now()
+    Heartbeat.objects.get_or_create(name=PRUNE, defaults={"due_at": now})
+    if not Heartbeat.objects.filter(name=PRUNE, due_at__lte=now).update(due_at=now + PRUNE_EVERY, last_run_at=now):
+        return "prune: not due"
+    from django_tasks_db.models import DBTaskResult
+
+    cutoff = now - timedelta(days=settings.TINGJIAN_TASK_RESULTS_KEEP_DAYS)
+    deleted, _ = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
+    return f"prune: {deleted} finished task results removed"
 
 
 @task(priority=90)

@@ -55,3 +55,27 @@ def test_a_failing_sweep_does_not_end_the_chain() -> None:
 def test_the_health_check_answers_without_a_login(client: object) -> None:
     response = client.get("/healthz")  # type: ignore[attr-defined]
     assert response.status_code == 200 and response.content == b"ok"
+
+
+def test_finished_task_results_are_pruned_once_an_hour_after_the_keep_days(settings: object) -> None:
+    from datetime import datetime
+
+    from django_tasks_db.models import DBTaskResult
+
+    from tingjian.ops.periodic import prune_task_results
+    from tingjian.sla.tasks import fire_clock
+
+    settings.TINGJIAN_TASK_RESULTS_KEEP_DAYS = 7  # type: ignore[attr-defined]
+    now = datetime.fromisoformat(NOW)
+    with time_machine.travel(now - timedelta(days=8), tick=False):
+        old = fire_clock.enqueue(1)
+    with time_machine.travel(now - timedelta(days=1), tick=False):
+        recent = fire_clock.enqueue(2)
+    pending = fire_clock.enqueue(3)
+    DBTaskResult.objects.filter(pk__in=[old.id, recent.id]).update(status="SUCCESSFUL")
+    DBTaskResult.objects.filter(pk=old.id).update(finished_at=now - timedelta(days=8))
+    DBTaskResult.objects.filter(pk=recent.id).update(finished_at=now - timedelta(days=1))
+    with time_machine.travel(now, tick=False):
+        assert prune_task_results() == "prune: 1 finished task results removed"
+        assert prune_task_results() == "prune: not due"  # an hour between runs
+    assert {str(pk) for pk in DBTaskResult.objects.values_list("pk", flat=True)} == {recent.id, pending.id}
