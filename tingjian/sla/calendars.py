@@ -360,7 +360,7 @@ def assign_branch(calendar: BusinessCalendar, branch: Any, *, by: Any | None) ->
     _check_permission(by)
     with transaction.atomic():
         locked = _locked(calendar)
-        current = BranchCalendar.objects.select_for_update().select_related("calendar").filter(branch=branch).first()
+        current = BranchCalendar.objects.select_for_update(of=("self",)).select_related("calendar").filter(branch=branch).first()
         previous = current.calendar if current else BusinessCalendar.objects.filter(is_default=True).first()
         assignment, _created = BranchCalendar.objects.update_or_create(branch=branch, defaults={"calendar": locked})
         audit.record(

@@ -286,7 +286,7 @@ def recompute_for_calendar(calendar_id: int) -> int:
     ids = list(Clock.objects.open().filter(calendar_id=calendar_id).values_list("pk", flat=True))
     for start in range(0, len(ids), 500):
         with transaction.atomic():
-            for clock in Clock.objects.select_for_update().select_related("calendar", "case").filter(
+            for clock in Clock.objects.select_for_update(of=("self",)).select_related("calendar", "case").filter(
                 pk__in=ids[start:start + 500]
             ):
                 before = clock.due_at

@@ -191,7 +191,7 @@ def save_target(*, by: Any | None, target: Target | None = None, **values: Any) 
                 "There is already a target for this clock, stage, severity, channel and category; change that one instead."
             )]})
         # Change a fresh, locked copy: a refused change leaves the caller's object as it was.
-        row = Target.objects.select_for_update().select_related("category").get(pk=target.pk) if target else Target()
+        row = Target.objects.select_for_update(of=("self",)).select_related("category").get(pk=target.pk) if target else Target()
         before = _describe(row) if target is not None else None
         for name, value in clean.items():
             setattr(row, name, value)
@@ -304,7 +304,7 @@ def update_settings(*, by: Any | None, **values: Any) -> SlaSettings:
     ensure_may_change_settings(by)
     with transaction.atomic():
         sla_settings()
-        row = SlaSettings.objects.select_for_update().select_related("safety_department").get(pk=1)
+        row = SlaSettings.objects.select_for_update(of=("self",)).select_related("safety_department").get(pk=1)
         clean = _clean_settings(values)
         before = _describe_settings(row)
         for name, value in clean.items():

@@ -85,7 +85,7 @@ def fire(clock_id: int) -> str:
     done: list[str] = []
     with transaction.atomic():
         clock = (
-            Clock.objects.select_for_update().filter(pk=clock_id)
+            Clock.objects.select_for_update(of=("self",)).filter(pk=clock_id)
             .select_related("case", "case__assignee", "calendar").first()
         )
         if clock is None:
@@ -270,7 +270,7 @@ def settle_history(*, before: datetime) -> int:
     ids = list(Clock.objects.filter(next_fire_at__lt=before).values_list("pk", flat=True))
     for start in range(0, len(ids), 500):
         with transaction.atomic():
-            for clock in Clock.objects.select_for_update().filter(pk__in=ids[start:start + 500]).select_related("calendar"):
+            for clock in Clock.objects.select_for_update(of=("self",)).filter(pk__in=ids[start:start + 500]).select_related("calendar"):
                 if clock.remind_at and clock.remind_at < before and clock.reminded_at is None:
                     clock.reminded_at = clock.remind_at
                 if clock.due_at and clock.due_at < before and clock.breached_at is None:
