@@ -246,6 +246,8 @@ class Clock(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     next_fire_at = models.DateTimeField(null=True, blank=True)
+    # The moment a wake-up task was last queued for (schedule.arm): not queued twice.
+    armed_for = models.DateTimeField(null=True, blank=True)
     # Bumped on every recomputation; shown in the audit trail beside the old and new due time.
     version = models.PositiveIntegerField(default=1)
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils.translation import gettext_noop
 
 from tingjian import clock as wall_clock
@@ -22,7 +23,7 @@ from tingjian.audit import services as audit
 
 from . import ladder
 from .models import Clock, ClockKind, Rung, SlaSettings
-from .schedule import arm, case_url, iso, local_time, schedule, sla_settings
+from .schedule import ARM_HORIZON, arm, case_url, iso, local_time, schedule, sla_settings
 
 logger = logging.getLogger(__name__)
 
@@ -222,9 +223,30 @@ def sweep(*, limit: int = 5000) -> dict[str, int]:
     return {"due": len(ids), "fired": fired, "failed": failed}
 
 
+def arm_upcoming(*, limit: int = 5000) -> int:
+    """Queue the wake-ups that came within the horizon since the last tick (one indexed
+    range scan on next_fire_at); each clock once per moment."""
+    now = wall_clock.now()
+    upcoming = (
+        Clock.objects.filter(next_fire_at__gt=now, next_fire_at__lte=now + ARM_HORIZON)
+        .filter(Q(armed_for__isnull=True) | ~Q(armed_for=F("next_fire_at")))
+        .only("pk", "next_fire_at", "armed_for")
+        .order_by("next_fire_at")[:limit]
+    )
+    count = 0
+    for clock in upcoming:
+        arm(clock)
+        count += 1
+    return count
+
+
 def periodic_work() -> str:
     result = sweep()
-    return f"sla: {result['fired']} fired of {result['due']} due" + (f", {result['failed']} failed" if result["failed"] else "")
+    armed = arm_upcoming()
+    return (
+        f"sla: {result['fired']} fired of {result['due']} due, {armed} armed"
+        + (f", {result['failed']} failed" if result["failed"] else "")
+    )
 
 
 def alert_acknowledged(notification: Any, by: Any, at: datetime) -> None:

@@ -271,17 +271,42 @@ def test_timer_survives_a_restart_and_fires_once(
         case = open_case(severity=2, assignee=users["agent"], department=company["cs"])
     clock = clock_of(case, "first_response")
     queued = DBTaskResult.objects.filter(task_path__endswith="fire_clock", args_kwargs__args=[clock.pk])
-    assert sorted(t.run_after for t in queued) == [NOW + 45 * MINUTE]  # the reminder comes first
+    assert not queued.exists()  # the reminder is 45 minutes away: beyond the horizon
 
-    # The worker restarts; its queued tasks are rows and wait. Meanwhile a sweep from cron
-    # and the queued task both wake at the reminder time: one reminder.
+    # The minute tick queues it once it comes within ten minutes, and only once.
+    traveller.move_to(NOW + 36 * MINUTE)
+    with django_capture_on_commit_callbacks(execute=True):
+        timers.periodic_work()
+    traveller.move_to(NOW + 37 * MINUTE)
+    with django_capture_on_commit_callbacks(execute=True):
+        timers.periodic_work()
+    assert [t.run_after for t in queued] == [NOW + 45 * MINUTE]
+
+    # The worker restarts; its queued task is a row and waits. At the reminder time a sweep
+    # from cron and the queued task both wake: one reminder.
     traveller.move_to(NOW + 45 * MINUTE)
     with django_capture_on_commit_callbacks(execute=True):
         assert timers.sweep()["fired"] == 1
         assert timers.fire(clock.pk) == "nothing due"
     assert len(notes(users["agent"], "sla.reminder")) == 1
-    # Firing armed the next wake-up: the breach.
+    # The breach is next, fifteen minutes on: queued by the tick when it comes near.
+    traveller.move_to(NOW + 51 * MINUTE)
+    with django_capture_on_commit_callbacks(execute=True):
+        timers.periodic_work()
     assert DBTaskResult.objects.filter(args_kwargs__args=[clock.pk], run_after=NOW + 60 * MINUTE).exists()
+
+
+def test_a_clock_due_within_minutes_is_queued_at_once(
+    traveller: Any, open_case: Callable[..., Case], users: dict[str, Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        case = open_case(channel="line", body="我吃了之後食物中毒", assignee=users["agent"])
+    clock = clock_of(case, "first_response")  # 15 minutes: the reminder is 11 min 15 s away
+    traveller.move_to(NOW + 2 * MINUTE)
+    with django_capture_on_commit_callbacks(execute=True):
+        timers.periodic_work()
+    assert DBTaskResult.objects.filter(args_kwargs__args=[clock.pk], run_after=clock.remind_at).count() == 1
 
 
 def test_a_lost_timer_is_caught_by_the_sweep(
