@@ -475,9 +475,8 @@ def _flag_safety_from_text(case: Case, body: str) -> list[str]:
     audit.record(
         "case.changed", actor=system_user(), object_type="case", object_id=case.pk,
         summary=f"{case.number}: flagged personal safety from the customer's words",
-        before=before, after={"safety": True, "severity": Severity.S1, "evidence": evidence,
-                              "confidence": round(prediction.confidence, 2)},
-        reason="safety classifier",
+        before=before, after={"safety": True, "severity": Severity.S1},
+        reason=f"safety classifier ({prediction.confidence:.2f}): {'、'.join(evidence)}"[:500],
     )
     return evidence
 
