@@ -215,10 +215,14 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 
+# Without a mail server configured, mail is written to var/mail/ (one file per message) rather
+# than printed: the alerts' emails would otherwise flood the terminal `make run` serves from.
+_EMAIL_BACKEND = os.environ.get("TINGJIAN_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 MAILERS = {
     "default": {
-        "BACKEND": os.environ.get(
-            "TINGJIAN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+        "BACKEND": _EMAIL_BACKEND,
+        "OPTIONS": (
+            {"file_path": str(VAR_DIR / "mail")} if _EMAIL_BACKEND.endswith("filebased.EmailBackend") else {}
         ),
     }
 }
