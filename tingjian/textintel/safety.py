@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import opencc
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from .classifiers import Prediction
+from .script import to_simplified
 
 SAFETY = "safety"
 NOT_SAFETY = "not_safety"
@@ -43,30 +43,6 @@ MAX_EVIDENCE = 10
 # Where a clause ends, for negation: "沒有受傷，但是起疹子" negates only 受傷.
 _CLAUSE_BREAK = re.compile(r"[.!?;,:。！？；，、\n]|但|\bbut\b", re.IGNORECASE)
 _LATIN_WORD = "A-Za-z0-9"
-# Full-width ASCII (ＦＩＲＥ, ，) to half-width, one character for one so positions hold.
-_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
-
-
-@cache
-def _converter() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
-
-
-@cache
-def _simplified_char(char: str) -> str:
-    converted: str = _converter().convert(char)
-    return converted if len(converted) == 1 else char
-
-
-def to_simplified(text: str) -> str:
-    """``text`` in Simplified Chinese with half-width ASCII, character for character."""
-    text = text.translate(_HALF_WIDTH)
-    converted: str = _converter().convert(text)
-    if len(converted) != len(text):
-        # OpenCC converts phrases first; should a phrase ever change length, converting one
-        # character at a time keeps every match at its place in the original.
-        converted = "".join(_simplified_char(char) for char in text)
-    return converted
 
 
 def _english_pattern(term: str) -> str:
