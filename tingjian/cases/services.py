@@ -30,11 +30,9 @@ from tingjian.alerts import services as alerts
 from tingjian.audit import services as audit
 from tingjian.customers.models import Customer, Identity
 from tingjian.org.models import Branch, Category, Department, Product, RootCause, Team
-from tingjian.org.services import system_user
 from tingjian.sla import services as sla
-from tingjian.textintel.safety import classify_safety
 
-from . import permissions
+from . import permissions, safety
 from .models import (
     Attachment,
     Case,
@@ -129,7 +127,7 @@ def open_case(
         duplicate_of = values.pop("duplicate_of", None)
         for key, value in values.items():
             setattr(case, key, value)
-        _apply_safety_rule(case, values)
+        safety.apply_safety_rule(case, values)
         case.full_clean(exclude=["policy", "number", "customer"])
         case.save()
         audit.record(
@@ -260,21 +258,6 @@ def _parse(key: str, raw: Any, case: Case) -> Any:
     raise ValidationError(_("Unknown field."))  # unreachable: EDITABLE_FIELDS is checked first
 
 
-def _apply_safety_rule(case: Case, values: dict[str, Any]) -> None:
-    """Personal safety is S1: flagging safety raises severity; S1 cannot be lowered under it.
-
-    Flagging safety in the same change as a lower severity still gives S1: the safety flag
-    is the stronger signal, and erring towards urgency is the safe mistake.
-    """
-    if case.safety:
-        lowering = "severity" in values and values["severity"] not in (None, Severity.S1)
-        if lowering and values.get("safety") is not True:
-            raise ValidationError(
-                {"severity": _("A personal-safety case is S1; remove the safety flag first.")}
-            )
-        case.severity = Severity.S1
-
-
 def _audit_values(case: Case, keys: Iterable[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in keys:
@@ -290,7 +273,7 @@ def update_case(case: Case, *, by: Any, fields: dict[str, Any], reason: str = ""
 
     Removing the personal-safety flag or lowering an S1 case needs a manager's approval
     (``cases.approve_safety_downgrade``) and a written reason; anyone else asks for it with
-    ``request_safety_downgrade``.
+    ``safety.request_safety_downgrade``.
     """
     permissions.ensure_can_view(by, case)
     permissions.ensure_perm(by, "cases.change_case", _("You may not change cases."))
@@ -298,12 +281,12 @@ def update_case(case: Case, *, by: Any, fields: dict[str, Any], reason: str = ""
         raise ValidationError(_("A closed case cannot be changed; reopen it first."))
     values = _parse_fields(fields, case=case)
     reason = (reason or "").strip()
-    if _downgrades_safety(case, values):
+    if safety.downgrades_safety(case, values):
         if not by.has_perm("cases.approve_safety_downgrade"):
             raise PermissionDenied(
                 _("Removing the safety flag or lowering S1 needs a manager's approval: ask for it on the case.")
             )
-        minimum = _min_reason_length(case)
+        minimum = safety.min_reason_length(case)
         if len(reason) < minimum:
             raise ValidationError(
                 {"reason": _("Write why this is not a personal-safety case (at least %(n)s characters).") % {"n": minimum}}
@@ -318,7 +301,7 @@ def update_case(case: Case, *, by: Any, fields: dict[str, Any], reason: str = ""
         before = _audit_values(case, keys)
         for key, value in values.items():
             setattr(case, key, value)
-        _apply_safety_rule(case, values)
+        safety.apply_safety_rule(case, values)
         if "compensation_amount" in values and before.get("compensation_amount") != case.compensation_amount:
             # An approval is for an amount: a new amount needs a new approval.
             case.compensation_approved_by = None
@@ -339,64 +322,13 @@ def update_case(case: Case, *, by: Any, fields: dict[str, Any], reason: str = ""
         if "assignee" in changed and case.assignee_id and case.assignee_id != by.pk:
             _notify_assignee(case, by)
         if "safety" in changed and before.get("safety") and not case.safety:
-            _tell_safety_downgraded(case, by, reason)
+            safety.tell_safety_downgraded(case, by, reason)
         sla.case_changed(case, changed, by=by)
         if "waiting_on" in changed:
             sla.waiting_changed(case)
         if "safety" in changed and case.safety:
             sla.safety_flagged(case, evidence=[by.get_username()])
     return case
-
-
-def _downgrades_safety(case: Case, values: dict[str, Any]) -> bool:
-    unflags = case.safety and values.get("safety") is False
-    lowers = (
-        case.severity == Severity.S1 and "severity" in values and values["severity"] != Severity.S1
-        and values.get("safety") is not True
-    )
-    return bool(unflags or lowers)
-
-
-def _min_reason_length(case: Case) -> int:
-    from .workflow.policy import policy_document
-
-    return policy_document(case.policy).min_reason_length
-
-
-def _tell_safety_downgraded(case: Case, by: Any, reason: str) -> None:
-    from tingjian.org.selectors import users_with_role
-
-    alerts.notify(
-        users_with_role("manager", "executive"), kind="sla.safety_downgrade",
-        verb=gettext_noop("%(actor)s removed the personal-safety flag of case %(case)s: %(reason)s"),
-        params={"actor": by.get_username(), "case": case.number, "reason": reason[:200]},
-        url=case_url(case),
-    )
-
-
-def request_safety_downgrade(case: Case, *, by: Any, reason: str) -> None:
-    """Ask the managers to remove the safety flag (an agent may not): audited, they are told."""
-    from tingjian.org.selectors import users_with_role
-
-    permissions.ensure_can_view(by, case)
-    permissions.ensure_perm(by, "cases.change_case", _("You may not change cases."))
-    if not case.safety and case.severity != Severity.S1:
-        raise ValidationError(_("This case is not S1; there is nothing to lower."))
-    reason = (reason or "").strip()
-    minimum = _min_reason_length(case)
-    if len(reason) < minimum:
-        raise ValidationError({"reason": _("Write why (at least %(n)s characters).") % {"n": minimum}})
-    with transaction.atomic():
-        audit.record(
-            "case.safety_downgrade_requested", actor=by, object_type="case", object_id=case.pk,
-            summary=f"{case.number}: removing the safety flag requested", reason=reason,
-        )
-        alerts.notify(
-            users_with_role("manager"), kind="sla.safety_downgrade",
-            verb=gettext_noop("%(actor)s asks you to approve removing the personal-safety flag of case %(case)s: %(reason)s"),
-            params={"actor": by.get_username(), "case": case.number, "reason": reason[:200]},
-            url=case_url(case), requires_ack=True, topic=f"case.safety_downgrade:{case.pk}",
-        )
 
 
 def _notify_assignee(case: Case, by: Any) -> None:
@@ -433,7 +365,7 @@ def _record_message(
         case.save(update_fields=["first_response_at", "updated_at"])
     newly_safe: list[str] = []
     if direction == Direction.INBOUND:
-        newly_safe = _flag_safety_from_text(case, body)
+        newly_safe = safety.flag_from_text(case, body)
         if case.waiting_on == WaitingOn.CUSTOMER:
             case.waiting_on = WaitingOn.NOBODY
             case.save(update_fields=["waiting_on", "updated_at"])
@@ -453,32 +385,6 @@ def _record_message(
             sla.safety_flagged(case, evidence=newly_safe)
         sla.customer_wrote(case, at=sent_at)
     return message
-
-
-def _flag_safety_from_text(case: Case, body: str) -> list[str]:
-    """Flag the case as personal safety when the customer's words say so (recall first).
-
-    Returns the evidence when this message flagged it; an agent's later decision to remove
-    the flag is not undone by the next message unless that one matches again.
-    """
-    if case.safety:
-        return []
-    prediction = classify_safety(body)
-    if prediction.label != "safety":
-        return []
-    before = {"safety": case.safety, "severity": case.severity}
-    case.safety = True
-    case.severity = Severity.S1
-    case.save(update_fields=["safety", "severity", "updated_at"])
-    evidence = list(prediction.evidence)
-    case._safety_evidence = evidence  # type: ignore[attr-defined]
-    audit.record(
-        "case.changed", actor=system_user(), object_type="case", object_id=case.pk,
-        summary=f"{case.number}: flagged personal safety from the customer's words",
-        before=before, after={"safety": True, "severity": Severity.S1},
-        reason=f"safety classifier ({prediction.confidence:.2f}): {'、'.join(evidence)}"[:500],
-    )
-    return evidence
 
 
 def record_reply(

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from tingjian.alerts.models import Notification
 from tingjian.audit.models import AuditEvent
+from tingjian.cases import safety as case_safety
 from tingjian.cases import services as case_services
 from tingjian.cases.models import Case
 from tingjian.org.models import Membership
@@ -146,8 +147,8 @@ def test_an_agent_asks_a_manager_to_remove_the_flag(
 ) -> None:
     case = open_case(channel="line", body=FOOD_POISONING)
     with pytest.raises(ValidationError):
-        case_services.request_safety_downgrade(case, by=users["agent"], reason="no")
-    case_services.request_safety_downgrade(case, by=users["agent"], reason="顧客說明只是延遲，沒有人不舒服。")
+        case_safety.request_safety_downgrade(case, by=users["agent"], reason="no")
+    case_safety.request_safety_downgrade(case, by=users["agent"], reason="顧客說明只是延遲，沒有人不舒服。")
     ask = Notification.objects.get(recipient=users["manager"], kind="sla.safety_downgrade")
     assert ask.requires_ack and case.number in ask.text
     case.refresh_from_db()

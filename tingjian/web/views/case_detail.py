@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from tingjian.cases import safety as case_safety
 from tingjian.cases import selectors, services
 from tingjian.cases.errors import TransitionRefused
 from tingjian.cases.models import Case
@@ -187,7 +188,7 @@ def safety_downgrade_request(request: HttpRequest, number: str) -> HttpResponse:
     form = SafetyDowngradeRequestForm(request.POST)
     if form.is_valid():
         try:
-            services.request_safety_downgrade(case, by=request.user, reason=form.cleaned_data["reason"])
+            case_safety.request_safety_downgrade(case, by=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
             add_to_form(form, exc)
         except PermissionDenied as exc:
