@@ -222,7 +222,15 @@ MAILERS = {
     "default": {
         "BACKEND": _EMAIL_BACKEND,
         "OPTIONS": (
-            {"file_path": str(VAR_DIR / "mail")} if _EMAIL_BACKEND.endswith("filebased.EmailBackend") else {}
+            {"file_path": str(VAR_DIR / "mail")} if _EMAIL_BACKEND.endswith("filebased.EmailBackend")
+            else {
+                "host": os.environ.get("TINGJIAN_SMTP_HOST", "localhost"),
+                "port": int(os.environ.get("TINGJIAN_SMTP_PORT", "587")),
+                "username": os.environ.get("TINGJIAN_SMTP_USER", ""),
+                "password": os.environ.get("TINGJIAN_SMTP_PASSWORD", ""),
+                "use_tls": os.environ.get("TINGJIAN_SMTP_STARTTLS", "1") == "1",
+            } if _EMAIL_BACKEND.endswith("smtp.EmailBackend")
+            else {}
         ),
     }
 }
