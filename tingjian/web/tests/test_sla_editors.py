@@ -2,68 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Callable
+from datetime import date, time
 from typing import Any
 
 import pytest
-import time_machine
 from django.test import Client
 from django.urls import reverse
 
 from tingjian.audit.models import AuditEvent
-from tingjian.cases.models import Case
 from tingjian.org.tests.factories import BranchFactory
 from tingjian.sla import calendars as calendar_services
-from tingjian.sla import timers
-from tingjian.sla.models import BusinessCalendar, Clock, Holiday, OpeningHours, SlaSettings, Target
+from tingjian.sla.models import BusinessCalendar, Holiday, OpeningHours, SlaSettings, Target
 
 pytestmark = pytest.mark.django_db
 
-# Monday 23 November 2026, 09:00 in Taipei.
-NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
-MINUTE = timedelta(minutes=1)
-REASON = "顧客只是抱怨湯冷，沒有人受傷，不屬於人身安全的案件。"
-
-AT_RISK = reverse("web:sla-at-risk")
-ESCALATIONS = reverse("web:sla-escalations")
 TARGETS = reverse("web:sla-admin-targets")
 CALENDARS = reverse("web:sla-admin-calendars")
 SETTINGS = reverse("web:sla-admin-settings")
-
-
-@pytest.fixture
-def traveller() -> Iterator[Any]:
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-def _url(case: Case, name: str = "case-detail", *args: Any) -> str:
-    return reverse(f"web:{name}", args=[case.number, *args])
-
-
-def _open_clocks(case: Case) -> dict[str, Clock]:
-    return {clock.kind: clock for clock in Clock.objects.open().filter(case=case)}
-
-
-@pytest.fixture
-def cs_case(traveller: Any, open_case: Callable[..., Case], company: dict[str, Any], users: dict[str, Any]) -> Case:
-    """Customer service's S2 phone case, handled by the agent: first response within 60 min."""
-    return open_case(severity=2, department=company["cs"], assignee=users["agent"], subject="客服的案件")
-
-
-@pytest.fixture
-def logistics_case(traveller: Any, open_case: Callable[..., Case], company: dict[str, Any], users: dict[str, Any]) -> Case:
-    """Logistics' case, opened by a manager: outside the agent's scope."""
-    return open_case(
-        by=users["manager"], severity=3, department=company["logistics"], assignee=users["agent2"],
-        subject="物流的案件",
-    )
-
-
-def breach(traveller: Any, minutes: int = 61) -> None:
-    traveller.move_to(NOW + minutes * MINUTE)
-    timers.sweep()
 
 
 # ------------------------------------------------------------------- administrators' editors

@@ -33,9 +33,6 @@ REASON = "顧客只是抱怨湯冷，沒有人受傷，不屬於人身安全的�
 
 AT_RISK = reverse("web:sla-at-risk")
 ESCALATIONS = reverse("web:sla-escalations")
-TARGETS = reverse("web:sla-admin-targets")
-CALENDARS = reverse("web:sla-admin-calendars")
-SETTINGS = reverse("web:sla-admin-settings")
 
 
 @pytest.fixture
