@@ -43,6 +43,19 @@ def _english_by_default(settings: Any) -> Any:
         yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_textintel_caches() -> Any:
+    # The domain words and trained models are cached per process for up to 30 seconds; a
+    # test's database rolls back, so what one test loaded must not be what the next sees.
+    from tingjian.textintel import dictionary, learning
+
+    dictionary.unload()
+    learning.forget_models()
+    yield
+    dictionary.unload()
+    learning.forget_models()
+
+
 @pytest.fixture
 def company(db: Any) -> dict[str, Any]:
     service = DepartmentFactory(code="cs", name_zh_hant="客服", name_zh_hans="客服", name_en="Customer service")

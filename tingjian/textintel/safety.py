@@ -1,8 +1,10 @@
 """Personal safety (人身安全): does a complaint mention an injury, poisoning, fire or similar?
 
-A lexicon, not a model: every flag can be explained by the words quoted as evidence, and
-an operator can change the words (``TINGJIAN_SAFETY_LEXICON``) without a release. It is
-tuned for recall: a negated mention ("沒有受傷", "no one was injured") still flags the text,
+Two layers, recall first. The rule layer is a lexicon: every flag can be explained by the
+words quoted as evidence, and an operator can change the words
+(``TINGJIAN_SAFETY_LEXICON``) without a release. Above it a learnt model
+(``learning``) may flag what the lexicon does not list ("咬到硬物，牙齒裂了"), never
+unflag what it does: :func:`combine`. The lexicon is tuned for recall: a negated mention ("沒有受傷", "no one was injured") still flags the text,
 with lower confidence, because "the child was not hurt but the bowl was full of glass" is
 still a safety case and an agent reads it faster than a missed one is found.
 
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -224,6 +226,32 @@ def load_lexicon(path: str) -> SafetyLexicon:
     return SafetyLexicon.from_toml(path)
 
 
+def current_lexicon() -> SafetyLexicon:
+    """The lexicon named by ``settings.TINGJIAN_SAFETY_LEXICON``."""
+    return load_lexicon(str(settings.TINGJIAN_SAFETY_LEXICON))
+
+
+def combine(rule: Prediction, model: Callable[[], Prediction]) -> Prediction:
+    """The lexicon's flag if it flags, else the model's answer: the model can add a flag
+    (with its own confidence and evidence) but never remove one, so the lexicon's recall
+    is a floor. ``model`` is called only when the lexicon found nothing."""
+    if rule.label == SAFETY:
+        return rule
+    learnt = model()
+    if learnt.label == SAFETY:
+        return learnt
+    return Prediction(label=NOT_SAFETY, confidence=learnt.confidence)
+
+
 def classify_safety(text: str) -> Prediction:
-    """Classify ``text`` with the lexicon named by ``settings.TINGJIAN_SAFETY_LEXICON``."""
-    return load_lexicon(str(settings.TINGJIAN_SAFETY_LEXICON)).predict(text)
+    """Is ``text`` a personal-safety complaint? The lexicon, then the learnt model.
+
+    The model needs the database (the newest trained model); an empty text needs neither.
+    """
+    rule = current_lexicon().predict(text)
+    if not text.strip():
+        return rule
+    # Imported here: learning builds on this module's rule layer.
+    from .learning import model_prediction
+
+    return combine(rule, lambda: model_prediction(SAFETY, text))

@@ -4,7 +4,8 @@ jieba, on :func:`~tingjian.textintel.script.normalise`'s Simplified output, with
 dictionaries on top of jieba's own: ``dictionaries/zh_tw_usage.txt`` (Taiwanese usage
 jieba's dictionary misses: 便当, 捷运, 悠游卡, 载具, written in Simplified because
 segmentation runs after conversion) and the domain words (products, branches) an
-administrator keeps, loaded at start-up through :func:`add_domain_words`.
+administrator keeps, which ``dictionary.refresh`` loads through :func:`add_domain_words` and
+:func:`remove_domain_words`.
 
 English words are lower-cased and stemmed (Snowball, Porter2) by :func:`stem`; stop-words of both
 languages and punctuation are dropped. The same function serves indexing and querying, so
@@ -24,12 +25,13 @@ import re
 import tempfile
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import jieba
 import snowballstemmer
 
-from .script import normalise
+from .script import normalise, to_simplified
 
 USAGE_DICTIONARY = Path(__file__).resolve().parent / "dictionaries" / "zh_tw_usage.txt"
 # A domain word (a product, a branch) should win over jieba's split of it: a frequency as
@@ -60,6 +62,9 @@ _VOWELS = frozenset("aeiouy")
 _lock = threading.Lock()
 _tokenizer: jieba.Tokenizer | None = None
 _domain_words: dict[str, None] = {}  # insertion-ordered set, replayed at initialisation
+# What jieba's own dictionaries said of a domain word before we raised it, so removing the
+# word gives back jieba's behaviour (发票 stays a word) instead of deleting it.
+_frequency_before: dict[str, int] = {}
 
 
 def _cache_directory() -> str:
@@ -82,9 +87,14 @@ def _get_tokenizer() -> jieba.Tokenizer:
             tokenizer.initialize()
             tokenizer.load_userdict(str(USAGE_DICTIONARY))
             for word in _domain_words:
-                tokenizer.add_word(word, DOMAIN_WORD_FREQUENCY)
+                _raise(tokenizer, word)
             _tokenizer = tokenizer
         return _tokenizer
+
+
+def _raise(tokenizer: jieba.Tokenizer, word: str) -> None:
+    _frequency_before.setdefault(word, tokenizer.FREQ.get(word, 0))
+    tokenizer.add_word(word, DOMAIN_WORD_FREQUENCY)
 
 
 def add_domain_words(words: Iterable[str]) -> None:
@@ -98,7 +108,33 @@ def add_domain_words(words: Iterable[str]) -> None:
         for word in normalised:
             _domain_words[word] = None
             if _tokenizer is not None:
-                _tokenizer.add_word(word, DOMAIN_WORD_FREQUENCY)
+                _raise(_tokenizer, word)
+
+
+def remove_domain_words(words: Iterable[str]) -> None:
+    """Undo :func:`add_domain_words` for ``words`` (a deactivated or renamed product).
+
+    A word jieba knew before keeps jieba's own frequency (发票 stays one word); a word only
+    the administrators knew is split again as jieba would split it.
+    """
+    normalised = [word for word in (normalise(word).strip() for word in words) if word]
+    with _lock:
+        for word in normalised:
+            if word not in _domain_words:
+                continue
+            del _domain_words[word]
+            if _tokenizer is not None:
+                before = _frequency_before.pop(word, 0)
+                if before:
+                    _tokenizer.add_word(word, before)
+                else:
+                    _tokenizer.del_word(word)
+
+
+def domain_words() -> tuple[str, ...]:
+    """The domain words this process's tokenizer keeps whole, normalised."""
+    with _lock:
+        return tuple(_domain_words)
 
 
 _stemmer = snowballstemmer.stemmer("english")
@@ -123,14 +159,52 @@ def tokens(text: str) -> list[str]:
     if not _WORD.search(normalised):
         return []
     found = []
-    for token in _get_tokenizer().cut(normalised):
-        token = token.strip()
-        if not token or not _WORD.search(token):
-            continue
-        if _LATIN_TOKEN.fullmatch(token):
-            if token in ENGLISH_STOP_WORDS:
-                continue
-            found.append(stem(token))
-        elif token not in CHINESE_STOP_WORDS:
+    for word in _get_tokenizer().cut(normalised):
+        token = _token(word.strip())
+        if token is not None:
             found.append(token)
+    return found
+
+
+def _token(word: str) -> str | None:
+    """``word`` as :func:`tokens` gives it (stemmed when English), or None to drop it."""
+    if not word or not _WORD.search(word):
+        return None
+    if _LATIN_TOKEN.fullmatch(word):
+        return None if word in ENGLISH_STOP_WORDS else stem(word)
+    return None if word in CHINESE_STOP_WORDS else word
+
+
+@dataclass(frozen=True)
+class Span:
+    """One token of a text and where it stands in the original (``text[start:end]``)."""
+
+    token: str
+    start: int
+    end: int
+
+
+def spans(text: str) -> list[Span]:
+    """The tokens of ``text`` as :func:`tokens` gives them, each with its place in ``text``.
+
+    For callers that quote the customer's own words back (keywords, a classifier's
+    evidence): 便當 is found as 便当 and quoted as 便當. Segmentation runs on
+    :func:`~tingjian.textintel.script.to_simplified`'s output, which keeps every position,
+    rather than on :func:`normalise`'s; the two differ only for the rare characters NFKC
+    rewrites (ligatures, circled digits).
+    """
+    simplified = to_simplified(text)
+    lowered = simplified.lower()
+    if len(lowered) != len(simplified):
+        # A few capitals lower-case to two characters (İ); keep those as they are.
+        lowered = "".join(char.lower() if len(char.lower()) == 1 else char for char in simplified)
+    if not _WORD.search(lowered):
+        return []
+    found = []
+    for word, start, _end in _get_tokenizer().tokenize(lowered):
+        stripped = word.strip()
+        token = _token(stripped)
+        if token is not None:
+            offset = start + word.index(stripped)
+            found.append(Span(token, offset, offset + len(stripped)))
     return found

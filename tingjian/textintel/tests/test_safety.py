@@ -1,4 +1,5 @@
-"""The personal-safety lexicon: what it flags, in which script, and what it does not."""
+"""Personal safety: the lexicon (what it flags, in which script, and what it does not) and the
+learnt model above it, which may add a flag but never remove one."""
 
 from __future__ import annotations
 
@@ -13,8 +14,13 @@ from tingjian.textintel.safety import (
     CONFIDENCE_NEGATED,
     SafetyLexicon,
     classify_safety,
+    combine,
+    current_lexicon,
     load_lexicon,
 )
+
+# classify_safety asks the database for the newest trained model when the lexicon finds nothing.
+pytestmark = pytest.mark.django_db
 
 
 def test_the_lexicon_is_a_classifier() -> None:
@@ -97,7 +103,7 @@ def test_an_operator_lexicon_is_used_when_the_setting_points_at_it(settings: Any
     settings.TINGJIAN_SAFETY_LEXICON = own
     assert classify_safety("在店門口被狗咬了").evidence == ("狗咬",)
     assert classify_safety("a DOG  BITE at the door").evidence == ("DOG  BITE",)
-    assert classify_safety("燙傷").label == "not_safety"  # not in the operator's list
+    assert current_lexicon().predict("燙傷").label == "not_safety"  # not in the operator's list
 
 
 def test_a_broken_operator_lexicon_fails_loudly(tmp_path: Path) -> None:
@@ -126,3 +132,47 @@ def test_a_long_text_without_hazards_is_not_flagged() -> None:
 def test_a_long_text_full_of_hits_names_each_term_once() -> None:
     text = ("我被燙傷了，送醫急診。" * 5000)[:50_000]
     assert classify_safety(text).evidence == ("燙傷", "送醫", "急診")
+
+
+def test_food_poisoning_in_either_script_is_a_safety_case() -> None:
+    for text in ("昨天吃完便當全家食物中毒", "昨天吃完便当全家食物中毒"):
+        prediction = classify_safety(text)
+        assert prediction.label == "safety"
+        assert prediction.evidence == (text[8:12],)
+
+
+def test_the_model_adds_a_flag_the_lexicon_misses_with_its_own_evidence() -> None:
+    # Neither 水泡 nor "blisters" is in the lexicon; the labelled set teaches both.
+    for text, word in [("熱湯潑到手上，起了好幾個水泡", "水泡"), ("Hot tea spilled on my hand and now I have blisters.", "blisters")]:
+        assert current_lexicon().predict(text).label == "not_safety"
+        prediction = classify_safety(text)
+        assert prediction.label == "safety", text
+        assert 0.5 <= prediction.confidence < 1.0
+        assert word in prediction.evidence
+
+
+def test_the_model_never_removes_a_flag_the_lexicon_raised() -> None:
+    rule = Prediction("safety", CONFIDENCE_NEGATED, ("沒有受傷",))
+    called = []
+
+    def model() -> Prediction:
+        called.append(1)
+        return Prediction("not_safety", 0.99)
+
+    assert combine(rule, model) == rule
+    assert called == []  # the model is not even asked
+
+
+def test_without_a_flag_from_either_layer_the_answer_carries_the_models_confidence() -> None:
+    answer = combine(Prediction("not_safety", 0.8), lambda: Prediction("not_safety", 0.93, ("冷",)))
+    assert answer == Prediction("not_safety", 0.93)
+
+
+@pytest.mark.parametrize("text", [
+    "外送慢了一個小時，湯都冷了。",
+    "店員態度很差，結帳時一直滑手機",
+    "發票上的統一編號打錯了，公司沒辦法報帳",
+    "The app crashes every time I open the cart.",
+])
+def test_ordinary_complaints_stay_unflagged_with_the_model(text: str) -> None:
+    assert classify_safety(text).label == "not_safety"

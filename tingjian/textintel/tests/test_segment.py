@@ -118,3 +118,20 @@ def test_jieba_cache_is_not_written_into_the_source_tree():
     package = segment.USAGE_DICTIONARY.parent.parent
     assert not list(package.rglob("*.cache"))
     assert segment._get_tokenizer().tmp_dir != str(package)
+
+
+def test_spans_give_each_token_its_place_in_the_original_text():
+    text = "我在台北捷運站買的便當壞了，Invoices were WRONG"
+    found = segment.spans(text)
+    assert [span.token for span in found] == tokens(text)
+    assert [text[span.start:span.end] for span in found] == ["台北", "捷運站", "買", "便當", "壞", "Invoices", "WRONG"]
+
+
+def test_removing_a_domain_word_restores_jiebas_own_segmentation():
+    before = tokens("麻辣鴨血鍋好吃")
+    add_domain_words(["麻辣鴨血鍋", "發票"])
+    assert "麻辣鸭血锅" in tokens("麻辣鴨血鍋好吃")
+    segment.remove_domain_words(["麻辣鴨血鍋", "發票"])
+    assert tokens("麻辣鴨血鍋好吃") == before
+    assert tokens("發票開錯了") == ["发票", "开错"]  # jieba knew 发票 before: it stays a word
+    assert "麻辣鸭血锅" not in segment.domain_words()

@@ -44,6 +44,10 @@ class Command(BaseCommand):
         if config is None:
             raise CommandError(f"No tasks backend named {alias!r} in settings.TASKS.")
         backend = config["BACKEND"]
+        # Build the Chinese segmenter before the first task, not inside it (about a second).
+        from tingjian.textintel.segment import tokens
+
+        tokens("聽見")
         if backend == DB_BACKEND:
             self._run_db_worker(alias, options)
         elif backend == RQ_BACKEND:
