@@ -99,6 +99,8 @@ INSTALLED_APPS = [
     "tingjian.org",
     "tingjian.customers",
     "tingjian.textintel",
+    "tingjian.search",
+    "tingjian.knowledge",
     "tingjian.sla",
     "tingjian.cases",
     "tingjian.channels",

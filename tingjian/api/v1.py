@@ -14,8 +14,10 @@ from ninja.openapi.schema import OpenAPISchema
 
 from tingjian.alerts import api as alerts_api
 from tingjian.cases import api as cases_api
+from tingjian.cases import api_search
 from tingjian.channels import api as channels_api
 from tingjian.customers import api as customers_api
+from tingjian.knowledge import api as knowledge_api
 
 from . import problems
 from .auth import BearerToken
@@ -55,3 +57,5 @@ api.add_router("/customers", cases_api.customer_router, tags=["customers"])
 api.add_router("/cases", channels_api.case_router, tags=["cases"])
 api.add_router("/intake", channels_api.router, tags=["intake"])
 api.add_router("/alerts", alerts_api.router, tags=["alerts"])
+api.add_router("/knowledge", knowledge_api.router, tags=["knowledge"])
+api.add_router("/search", api_search.router, tags=["search"])

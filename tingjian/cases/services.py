@@ -32,7 +32,7 @@ from tingjian.customers.models import Customer, Identity
 from tingjian.org.models import Branch, Category, Department, Product, RootCause, Team
 from tingjian.sla import services as sla
 
-from . import permissions, safety
+from . import indexing, permissions, safety, suggestions
 from .models import (
     Attachment,
     Case,
@@ -142,6 +142,7 @@ def open_case(
         )
         if duplicate_of is not None:
             _link(case, duplicate_of, LinkKind.DUPLICATE_OF, by)
+        indexing.reindex(case)
         if case.assignee_id and by is not None and case.assignee_id != by.pk:
             _notify_assignee(case, by)
         sla.case_opened(case)
@@ -319,6 +320,12 @@ def update_case(case: Case, *, by: Any, fields: dict[str, Any], reason: str = ""
             )
         if duplicate_of is not None:
             _link(case, duplicate_of, LinkKind.DUPLICATE_OF, by)
+        if changed:
+            indexing.changed(case, changed)
+        if "category" in changed and case.category is not None:
+            suggestions.learn(case, "category", case.category.code, by=by)
+        if "safety" in changed:
+            suggestions.learn(case, "safety", "safety" if case.safety else "not_safety", by=by)
         if "assignee" in changed and case.assignee_id and case.assignee_id != by.pk:
             _notify_assignee(case, by)
         if "safety" in changed and before.get("safety") and not case.safety:
@@ -377,6 +384,7 @@ def _record_message(
     )
     if opening:
         return message
+    indexing.reindex(case)
     if direction == Direction.OUTBOUND and not automatic:
         sla.responded(case, at=sent_at)
     elif direction == Direction.INBOUND:
@@ -449,6 +457,7 @@ def add_note(case: Case, *, body: str, by: Any) -> Note:
     with transaction.atomic():
         note = Note.objects.create(case=case, author=by, body=body, created_at=clock.now())
         Mention.objects.bulk_create([Mention(note=note, user=u) for u in mentioned])
+        indexing.reindex(case)
         audit.record(
             "case.note", actor=by, object_type="case", object_id=case.pk,
             summary=f"{case.number}: note added" + (f", mentioning {len(mentioned)}" if mentioned else ""),

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from tingjian import clock
 from tingjian.audit import services as audit
 
+from . import indexing
 from .handles import emails_in_text, normalise_email, normalise_phone, phones_in_text
 from .models import (
     Customer,
@@ -73,6 +74,7 @@ def create_customer(
         )
         for kind, external_id in identities or []:
             add_identity(customer, kind=kind, external_id=external_id, by=by, source=source)
+        indexing.reindex(customer)
         return customer
 
 
@@ -99,6 +101,7 @@ def add_identity(
             )
             if kind in (IdentityKind.PHONE, IdentityKind.EMAIL):
                 _suggest_from_mentions(customer, kind, value)
+            indexing.reindex(customer)
     except IntegrityError as exc:  # lost a race with another writer
         raise IdentityTaken(_("This identity already belongs to another customer.")) from exc
     return identity
@@ -134,6 +137,7 @@ def update_customer(customer: Customer, *, by: Any | None, **fields: Any) -> Cus
             "customer.changed", actor=by, object_type="customer", object_id=customer.pk,
             summary="customer changed", before=before, after=dict(fields),
         )
+        indexing.reindex(customer)
     return customer
 
 
@@ -209,6 +213,7 @@ def resolve_contact(
         if matched_by == "new" and display_name and customer.display_name == value:
             customer.display_name = display_name[:200]
             customer.save(update_fields=["display_name", "updated_at"])
+            indexing.reindex(customer)
         suggestions: list[MatchSuggestion] = []
         for given_kind, given_value in wanted:
             holder = Identity.objects.filter(kind=given_kind, external_id=given_value).select_related("customer").first()
@@ -318,6 +323,8 @@ def absorb(survivor: Customer, absorbed: Customer, *, by: Any, why: str, moved_c
     Identity.objects.filter(pk__in=identity_ids).update(customer=survivor)
     absorbed.merged_into = survivor
     absorbed.save(update_fields=["merged_into", "updated_at"])
+    indexing.reindex(absorbed)
+    indexing.reindex(survivor)
     merge = CustomerMerge.objects.create(
         survivor=survivor, absorbed=absorbed, merged_by=by, why=why, merged_at=at,
         moved={"identities": identity_ids, "cases": moved_cases},
@@ -349,6 +356,8 @@ def unabsorb(merge: CustomerMerge, *, by: Any, why: str, at: datetime) -> Custom
     absorbed = merge.absorbed
     absorbed.merged_into = None
     absorbed.save(update_fields=["merged_into", "updated_at"])
+    indexing.reindex(absorbed)
+    indexing.reindex(merge.survivor)
     merge.undone_by, merge.undone_at, merge.undo_why = by, at, why
     merge.save(update_fields=["undone_by", "undone_at", "undo_why"])
     audit.record(

@@ -382,6 +382,27 @@ class CaseBuilder:
         return transition(case, "closed", by=opener, via="close_duplicate", fields={"duplicate_of": master.number})
 
 
+def build_knowledge(users: dict[str, Any]) -> None:
+    """Knowledge articles and reply templates, and the company's branches and products in
+    the domain dictionary (so 台中公益店 or 紅燒牛肉麵 is read as one word). Idempotent."""
+    from django.core.exceptions import ValidationError
+
+    from tingjian.knowledge.demo import load_demo_content
+    from tingjian.textintel import dictionary
+    from tingjian.textintel.models import DomainWord, WordKind
+    from tingjian.textintel.script import normalise
+
+    load_demo_content(users["manager"])
+    known = set(DomainWord.objects.values_list("normalised", flat=True))
+    for model, kind in ((Branch, WordKind.BRANCH), (Product, WordKind.PRODUCT)):
+        for obj in model.objects.all():
+            try:
+                if normalise(obj.name_zh_hant) not in known:
+                    dictionary.add_word(obj.name_zh_hant, kind, obj.name_en, by=users["admin"])
+            except ValidationError:
+                continue  # a name the dictionary cannot hold as one word (spaces, punctuation)
+
+
 def build_service_levels() -> None:
     """Calendars (Taiwan and mainland China, with their 2026 holidays), the Shanghai branch on
     the mainland calendar, 品保/食安 as the safety department with a head, and team leads for

@@ -54,7 +54,7 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "cases.add_message", "cases.add_note", "cases.approve_compensation",
         "cases.override_guards", "cases.close_as_spam", "customers.view_customer",
         "customers.add_customer", "customers.change_customer", "cases.approve_safety_downgrade",
-        "sla.view_clock",
+        "sla.view_clock", "knowledge.change_article", "knowledge.change_replytemplate",
     },
     Role.EXECUTIVE: {
         "cases.view_case", "cases.view_all_cases", "cases.add_note", "customers.view_customer",
@@ -68,6 +68,7 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "audit.view_auditevent", "channels.manage_channels", "alerts.manage_webhooks",
         "sla.change_businesscalendar", "sla.view_businesscalendar", "sla.change_target",
         "sla.view_target", "sla.change_slasettings", "sla.view_clock",
+        "knowledge.change_article", "knowledge.change_replytemplate", "textintel.change_domainword",
     },
     Role.SYSTEM: {
         "cases.view_case", "cases.view_all_cases", "cases.add_case", "cases.change_case",

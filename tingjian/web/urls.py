@@ -5,13 +5,30 @@ from django.views.i18n import set_language
 
 from tingjian.web.views import imports
 
-from .views import case_detail, cases, customers, notifications, sla, sla_admin
+from . import knowledge_urls
+from .views import (
+    assist,
+    case_detail,
+    cases,
+    customers,
+    dictionary,
+    notifications,
+    search,
+    sla,
+    sla_admin,
+)
 from .views import channel_admin as channel_pages
 
 app_name = "web"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="web:case-list", permanent=False), name="home"),
     path("cases/", cases.case_list, name="case-list"),
+    path("search/", search.search_page, name="search"),
+    path("search/suggest/", search.suggest, name="search-suggest"),
+    # Administrators' domain dictionary (textintel.change_domainword).
+    path("dictionary/", dictionary.word_list, name="dictionary"),
+    path("dictionary/<int:pk>/", dictionary.word_edit, name="dictionary-word"),
+    path("dictionary/<int:pk>/active/", dictionary.word_active, name="dictionary-word-active"),
     path("cases/new/", cases.case_new, name="case-new"),
     path("customers/search/", cases.customer_search, name="customer-search"),
     path("cases/<str:number>/", case_detail.case_detail, name="case-detail"),
@@ -19,6 +36,8 @@ urlpatterns = [
     path("cases/<str:number>/update/", case_detail.case_update, name="case-update"),
     path("cases/<str:number>/reply/", case_detail.case_reply, name="case-reply"),
     path("cases/<str:number>/note/", case_detail.case_note, name="case-note"),
+    path("cases/<str:number>/assist/", assist.case_assist, name="case-assist"),
+    path("cases/<str:number>/use-category/", assist.use_category, name="case-use-category"),
     path(
         "cases/<str:number>/approve-compensation/", case_detail.approve_compensation,
         name="case-approve-compensation",
@@ -85,3 +104,4 @@ urlpatterns = [
     path("channels/quarantine/", channel_pages.quarantine_list, name="channel-quarantine"),
     path("channels/quarantine/<int:pk>/", channel_pages.quarantine_detail, name="channel-quarantined"),
 ]
+urlpatterns += knowledge_urls.urlpatterns

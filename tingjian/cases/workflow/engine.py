@@ -25,7 +25,7 @@ from tingjian.org.roles import role_names
 from tingjian.org.selectors import users_with_role
 from tingjian.sla import services as sla
 
-from .. import permissions, services
+from .. import indexing, permissions, services
 from ..errors import TransitionRefused
 from ..models import Case, Override, QAReview, Stage
 from ..models.case import engine_moving_stage
@@ -210,6 +210,7 @@ def transition(
         if failed:
             _record_override(locked, by, t, before, failed, reason, now)
         sla.stage_changed(locked, before=before, after=t.to, close_reason=locked.close_reason)
+        indexing.refresh(locked)
     case.refresh_from_db()
     return case
 

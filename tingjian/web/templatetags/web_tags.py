@@ -26,3 +26,27 @@ def mentions(body: str) -> SafeString:
 @register.simple_tag
 def page_url(query: str, number: int) -> str:
     return f"?{query}&page={number}" if query else f"?page={number}"
+
+
+@register.simple_tag
+def toggle_url(query: str, param: str, value: str) -> str:
+    """``query`` with ``param`` set to ``value``, or removed if it already is (a facet link);
+    the page number is dropped, since the results change."""
+    from django.http import QueryDict
+
+    params = QueryDict(query, mutable=True)
+    params.pop("page", None)
+    if params.get(param) == str(value):
+        params.pop(param)
+    else:
+        params[param] = str(value)
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    """0.873 → "87%" (a classifier's confidence)."""
+    if value is None:
+        return "—"
+    return f"{round(float(value) * 100)}%"

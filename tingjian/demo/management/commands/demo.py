@@ -37,6 +37,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         users = builder.build_structure()
         builder.build_service_levels()
+        builder.build_knowledge(users)
         existing = Case.objects.count()
         if existing:
             self.stdout.write(
