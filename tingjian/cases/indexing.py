@@ -7,9 +7,8 @@ searchable at once and a rolled-back write leaves no trace in the index.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-
-from django.db.models import Prefetch
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from tingjian.search import services as search
 
@@ -59,28 +58,39 @@ def changed(case: Case, fields: Iterable[str]) -> None:
         refresh(case)
 
 
-def _documents(cases: Iterator[Case]) -> Iterator[search.CaseDocument]:
-    for case in cases:
-        names = []
-        for rel in _LABELLED:
-            obj = getattr(case, rel)
-            if obj is not None:
-                names.extend([obj.name_zh_hant, obj.name_zh_hans, obj.name_en])
-        yield document(
-            case,
-            (m.body for m in case.messages.all()),  # type: ignore[attr-defined]
-            (n.body for n in case.notes.all()),  # type: ignore[attr-defined]
-            _labels(names),
-        )
+_ROW_FIELDS = (
+    "pk", "number", "subject", "findings", "opened_at", "stage", "severity", "department_id",
+    "branch_id", "origin_channel", "category_id", "assignee_id", "product_id",
+)
+
+
+def _names() -> dict[str, dict[int, list[str]]]:
+    """Every taxonomy's names by id (small tables: read once per rebuild)."""
+    from tingjian.org.models import Branch, Category, Department, Product
+
+    models: dict[str, Any] = {"category_id": Category, "product_id": Product, "branch_id": Branch, "department_id": Department}
+    return {
+        column: {pk: [a, b, c] for pk, a, b, c in model.objects.values_list("pk", "name_zh_hant", "name_zh_hans", "name_en")}
+        for column, model in models.items()
+    }
+
+
+def _texts(model: type[Message] | type[Note], order: str, ids: list[int]) -> dict[int, list[str]]:
+    texts: dict[int, list[str]] = {}
+    for case_id, body in model.objects.filter(case_id__in=ids).order_by("case_id", order, "pk").values_list("case_id", "body"):
+        texts.setdefault(case_id, []).append(body)
+    return texts
 
 
 def reindex_cases(
     case_ids: Iterable[int] | None = None, *, since_id: int | None = None,
-    progress: Callable[[int, int], None] | None = None, batch: int = 500,
+    progress: Callable[[int, int], None] | None = None, batch: int = 1000,
 ) -> int:
     """Rebuild the index entries of many cases (all by default), ``batch`` at a time.
 
-    For a rebuild after an upgrade or for generated data; three queries per batch.
+    For a rebuild after an upgrade or for generated data. Reads plain rows, not model
+    instances (three queries per batch), since building a million Case objects would cost
+    more than analysing their text (bench/README.md, "Search").
     """
     qs = Case.objects.order_by("pk")
     if case_ids is not None:
@@ -88,23 +98,30 @@ def reindex_cases(
     if since_id is not None:
         qs = qs.filter(pk__gte=since_id)
     total = qs.count()
+    names = _names()
     done = 0
     last = 0
-    while True:
-        chunk = list(
-            qs.filter(pk__gt=last).select_related(*_LABELLED).only(
-                "pk", "number", "subject", "findings", "opened_at", "stage", "severity", "department_id",
-                "branch_id", "origin_channel", "category_id", "assignee_id", "product_id",
-                *_LABEL_FIELDS,
-            ).prefetch_related(
-                Prefetch("messages", queryset=Message.objects.order_by("sent_at", "pk").only("case_id", "body")),
-                Prefetch("notes", queryset=Note.objects.order_by("created_at", "pk").only("case_id", "body")),
-            )[:batch]
-        )
-        if not chunk:
-            break
-        done += search.index_cases(_documents(iter(chunk)), batch=batch)
-        last = chunk[-1].pk
+    while rows := list(qs.filter(pk__gt=last).values_list(*_ROW_FIELDS)[:batch]):
+        ids = [row[0] for row in rows]
+        messages = _texts(Message, "sent_at", ids)
+        notes = _texts(Note, "created_at", ids)
+        documents = []
+        for (pk, number, subject, findings, opened_at, stage, severity, department_id, branch_id,
+             channel, category_id, assignee_id, product_id) in rows:
+            labels = [
+                name for column, value in (("category_id", category_id), ("product_id", product_id),
+                                           ("branch_id", branch_id), ("department_id", department_id))
+                if value is not None for name in names[column].get(value, ())
+            ]
+            documents.append(search.CaseDocument(
+                case_id=pk, title=f"{number} {subject}",
+                body="\n".join([*messages.get(pk, ()), *notes.get(pk, ()), findings]),
+                at=opened_at, stage=stage, severity=severity, department_id=department_id,
+                branch_id=branch_id, channel=channel, category_id=category_id,
+                assignee_id=assignee_id, labels=_labels(labels),
+            ))
+        done += search.index_cases(documents, batch=batch)
+        last = ids[-1]
         if progress is not None:
             progress(done, total)
     return done
