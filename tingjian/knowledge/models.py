@@ -20,7 +20,23 @@ from . import variables
 from .languages import Reading, chinese_in, reading_for
 
 
-class Article(models.Model):
+class Authored(models.Model):
+    """Who wrote a knowledge entry and when (set by the services, which also audit it)."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"))
+    updated_at = models.DateTimeField(_("updated"))
+
+    class Meta:
+        abstract = True
+
+
+class Article(Authored):
     """One piece of know-how, in Chinese (either script), English, or both."""
 
     title_zh = models.CharField(_("title (Chinese)"), max_length=200, blank=True)
@@ -34,14 +50,6 @@ class Article(models.Model):
     is_published = models.BooleanField(_("published"), default=False)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     view_count = models.PositiveIntegerField(_("views"), default=0)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-    )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-    )
-    created_at = models.DateTimeField(_("created"))
-    updated_at = models.DateTimeField(_("updated"))
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -103,7 +111,7 @@ class Article(models.Model):
         return self.body_for(reading_for(get_language()))
 
 
-class ReplyTemplate(models.Model):
+class ReplyTemplate(Authored):
     """A ready reply with variables (``knowledge.variables``), inserted into the reply box."""
 
     name = models.CharField(_("name"), max_length=120)
@@ -113,14 +121,6 @@ class ReplyTemplate(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     use_count = models.PositiveIntegerField(_("uses"), default=0)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-    )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-    )
-    created_at = models.DateTimeField(_("created"))
-    updated_at = models.DateTimeField(_("updated"))
 
     class Meta:
         ordering = ["name", "id"]

@@ -64,6 +64,17 @@ def _apply(obj: Any, fields: tuple[str, ...], changes: Mapping[str, Any]) -> dic
 # --------------------------------------------------------------------------------- articles
 
 
+def _save_changes(current: Any, fields: tuple[str, ...], changes: Mapping[str, Any], by: Any) -> dict[str, tuple[str, str]]:
+    """Apply ``changes``, validate and save ``current`` (already locked); what changed, or
+    nothing (and nothing saved) when nothing did."""
+    changed = _apply(current, fields, changes)
+    if changed:
+        current.full_clean(exclude=["created_by", "updated_by"])
+        current.updated_by, current.updated_at = by, clock.now()
+        current.save()
+    return changed
+
+
 def create_article(*, by: Any, publish: bool = False, **fields: Any) -> Article:
     """A new article (a draft unless ``publish``); ValidationError when it does not hold."""
     ensure_may_edit_articles(by)
@@ -91,12 +102,9 @@ def update_article(article: Article, *, by: Any, **changes: Any) -> Article:
     ensure_may_edit_articles(by)
     with transaction.atomic():
         current = Article.objects.select_for_update().get(pk=article.pk)
-        changed = _apply(current, ARTICLE_FIELDS, changes)
+        changed = _save_changes(current, ARTICLE_FIELDS, changes, by)
         if not changed:
             return current
-        current.full_clean(exclude=["created_by", "updated_by"])
-        current.updated_by, current.updated_at = by, clock.now()
-        current.save()
         audit.record(
             "knowledge.article_updated", actor=by, object_type="article", object_id=current.pk,
             summary=f"article {current} updated: {', '.join(sorted(changed))}",
@@ -169,12 +177,9 @@ def update_template(template: ReplyTemplate, *, by: Any, **changes: Any) -> Repl
     ensure_may_edit_templates(by)
     with transaction.atomic():
         current = ReplyTemplate.objects.select_for_update().get(pk=template.pk)
-        changed = _apply(current, TEMPLATE_FIELDS, changes)
+        changed = _save_changes(current, TEMPLATE_FIELDS, changes, by)
         if not changed:
             return current
-        current.full_clean(exclude=["created_by", "updated_by"])
-        current.updated_by, current.updated_at = by, clock.now()
-        current.save()
         audit.record(
             "knowledge.template_updated", actor=by, object_type="reply_template", object_id=current.pk,
             summary=f"reply template {current.name} updated: {', '.join(sorted(changed))}",
