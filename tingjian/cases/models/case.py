@@ -139,6 +139,9 @@ class Case(models.Model):
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
+    # The few words that say what the customer complains about, in their script, refreshed
+    # with the search index (cases.indexing); for the case page and trend analysis.
+    keywords = models.JSONField(_("keywords"), default=list, db_default=[], blank=True, editable=False)
 
     objects = CaseQuerySet.as_manager()
     _loaded_stage: str | None

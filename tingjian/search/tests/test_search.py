@@ -179,3 +179,12 @@ def test_similar_cases_are_closed_cases_sharing_the_complaints_words(open_case: 
     current = open_case(subject="頭髮", body="排骨便當吃到頭髮")
     similar = finding.similar_cases(manager, current)
     assert [case.number for _hit, case in similar] == [alike.number]
+
+
+def test_each_write_keeps_the_case_keywords_in_the_customers_script(open_case: Callable[..., Case], users: dict[str, Any]) -> None:
+    case = open_case(subject="便當有異物", body="排骨便當裡吃到一片塑膠")
+    case.refresh_from_db()
+    assert "便當" in case.keywords or "排骨便當" in case.keywords
+    services.record_customer_message(case, body="還有玻璃碎片", channel="phone", by=users["agent"])
+    case.refresh_from_db()
+    assert any("玻璃" in word for word in case.keywords)

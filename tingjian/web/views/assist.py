@@ -38,7 +38,7 @@ def case_assist(request: HttpRequest, number: str) -> HttpResponse:
         "suggested_category": suggested_category,
         "offer_category": may_change and suggested_category is not None and suggested_category.pk != case.category_id,
         "confident": CONFIDENT,
-        "keywords": suggestions.key_words(text),
+        "keywords": case.keywords or suggestions.key_words(text),
         "similar": finding.similar_cases(request.user, case, text=text),
         "may_reply": request.user.has_perm("cases.add_message") and case.is_open,
         **assist_context(case, request.user, text=text),
