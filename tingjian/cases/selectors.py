@@ -8,11 +8,14 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from tingjian.audit.models import AuditEvent
 from tingjian.org.models import Branch, Category, Department
 from tingjian.org.selectors import department_ids
+from tingjian.search import selectors as search_selectors
+from tingjian.search.models import Kind
 
 from .models import Case, Message, Note, Stage
 from .permissions import visible_cases
@@ -77,8 +80,15 @@ def case_list(user: Any, filters: CaseFilters | None = None) -> QuerySet[Case]:
     if f.opened_to:
         qs = qs.filter(opened_at__lte=timezone.make_aware(datetime.combine(f.opened_to, time.max), tz))
     if f.q:
+        # The search index (either script, any word of the thread, the customer's name or
+        # phone), keeping the list's own order and filters.
         text = f.q.strip()[:100]
-        qs = qs.filter(Q(number__iexact=text) | Q(subject__icontains=text) | Q(customer__display_name__icontains=text))
+        match = Q(number__iexact=text)
+        cases = search_selectors.matching_refs(text, Kind.CASE)
+        customers = search_selectors.matching_refs(text, Kind.CUSTOMER)
+        if cases is not None and customers is not None:
+            match |= Q(pk__in=RawSQL(*cases)) | Q(customer_id__in=RawSQL(*customers))
+        qs = qs.filter(match)
     return qs.order_by("-opened_at", "-id")
 
 

@@ -225,3 +225,17 @@ def refs_of(hits: Iterable[Hit], kind: str) -> list[int]:
 def attach(hits: Iterable[Hit], kind: str, objects: dict[int, Model]) -> list[tuple[Hit, Model]]:
     """Pairs each hit of ``kind`` with its object (from one ``in_bulk``), dropping vanished ones."""
     return [(hit, objects[hit.ref]) for hit in hits if hit.kind == kind and hit.ref in objects]
+
+
+def matching_refs(text: str, kind: str) -> tuple[str, list[Any]] | None:
+    """SQL selecting the refs of every ``kind`` entry matching ``text``, for ``pk__in`` in a
+    list that keeps its own order and filters (the case list's search box); None when the
+    text has nothing to search for."""
+    parsed = parse(text)
+    if parsed.is_empty:
+        return None
+    the_plan = backends.plan(parsed, _utc(clock.now()))
+    return (
+        f"SELECT search_entry.ref FROM {the_plan.tables} WHERE {the_plan.match} AND search_entry.kind = %s",
+        [*the_plan.match_params, kind],
+    )

@@ -67,7 +67,7 @@ def test_agent_of_another_department_does_not_find_the_case_in_the_list(api_as: 
 
 
 def test_list_filters_by_stage_severity_department_and_text(api_as: Callable[[str], ApiClient], open_case: Any, company: dict[str, Any], users: dict[str, Any]) -> None:
-    cold = open_case(severity=2, department=company["cs"], subject="湯是冷的")
+    cold = open_case(severity=2, department=company["cs"], subject="湯裡有蟑螂")
     open_case(severity=4, department=company["cs"], subject="等太久")
     open_case(severity=2, subject="沒有部門")
     client = api_as("manager")
@@ -79,7 +79,9 @@ def test_list_filters_by_stage_severity_department_and_text(api_as: Callable[[st
 
     assert cold.number in numbers(severity=2, department="cs")
     assert len(numbers(severity=2, department="cs")) == 1
-    assert numbers(q="冷") == [cold.number]
+    assert numbers(q="蟑螂") == [cold.number]
+    assert numbers(q="蟑") == [cold.number]  # one character: a prefix, as while typing
+    assert len(numbers(q="冷")) == 3  # the text searched is the whole thread (the fixture's messages say 冷)
     assert len(numbers(stage="intake")) == 3
     assert numbers(stage="closed") == []
     assert len(numbers(scope="departments")) == 2  # the manager is in cs; one case has no department
