@@ -45,6 +45,7 @@ from tingjian.cases.indexing import reindex_cases  # noqa: E402
 from tingjian.cases.models import Case  # noqa: E402
 from tingjian.org import services as org  # noqa: E402
 from tingjian.org.models import Branch, Department  # noqa: E402
+from tingjian.search import selectors as search_selectors  # noqa: E402
 from tingjian.search.models import Entry  # noqa: E402
 
 TWO_CHARS = ["發票", "退款", "异物", "態度", "外送", "便當", "排隊", "扣款", "会员", "冷掉"]
@@ -102,7 +103,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reindex", action="store_true", help="rebuild the index first and time it")
     parser.add_argument("--runs", type=int, default=60)
+    parser.add_argument("--candidates", type=int, default=-1, help="override search.selectors.RANK_CANDIDATES (0: rank all)")
     args = parser.parse_args()
+    if args.candidates >= 0:
+        search_selectors.RANK_CANDIDATES = args.candidates or None
+    print(f"ranking candidates: {search_selectors.RANK_CANDIDATES or 'all matches'}")
     cases = Case.objects.count()
     print(f"{connection.vendor}: {cases:,} cases")
     if args.reindex:
