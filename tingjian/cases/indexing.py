@@ -39,13 +39,17 @@ def document(case: Case, messages: Iterable[str], notes: Iterable[str], labels: 
     return search.CaseDocument(title=f"{case.number} {case.subject}", body=body, labels=labels, **_fields(case))  # type: ignore[arg-type]
 
 
-def reindex(case: Case) -> None:
-    """The case's entry and its keywords, after its text changed (about 10 ms)."""
-    from .suggestions import case_text, key_words
+def reindex(case: Case, *, keywords: bool = True) -> None:
+    """The case's entry after its text changed, and its keywords if the customer's words
+    did (``keywords``: jieba costs about 10 ms, which a reply or a note need not pay)."""
+    from .models import Direction
+    from .suggestions import key_words, text_of
 
-    case.keywords = key_words(case_text(case))
-    Case.objects.filter(pk=case.pk).update(keywords=case.keywords)
-    messages = Message.objects.filter(case=case).order_by("sent_at", "pk").values_list("body", flat=True)
+    rows = list(Message.objects.filter(case=case).order_by("sent_at", "pk").values_list("direction", "body"))
+    messages = [body for _direction, body in rows]
+    if keywords:
+        case.keywords = key_words(text_of(case.subject, (body for d, body in rows if d == Direction.INBOUND)))
+        Case.objects.filter(pk=case.pk).update(keywords=case.keywords)
     notes = Note.objects.filter(case=case).order_by("created_at", "pk").values_list("body", flat=True)
     names = Case.objects.filter(pk=case.pk).values_list(*_LABEL_FIELDS).first() or ()
     search.index_case(document(case, messages, notes, _labels(names)))
@@ -57,8 +61,9 @@ def refresh(case: Case) -> None:
 
 def changed(case: Case, fields: Iterable[str]) -> None:
     """After ``update_case``: re-read the text only if a text field changed."""
-    if _TEXT_FIELDS & set(fields):
-        reindex(case)
+    fields = set(fields)
+    if _TEXT_FIELDS & fields:
+        reindex(case, keywords="subject" in fields)
     else:
         refresh(case)
 

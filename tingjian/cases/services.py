@@ -384,7 +384,7 @@ def _record_message(
     )
     if opening:
         return message
-    indexing.reindex(case)
+    indexing.reindex(case, keywords=direction == Direction.INBOUND)
     if direction == Direction.OUTBOUND and not automatic:
         sla.responded(case, at=sent_at)
     elif direction == Direction.INBOUND:
@@ -457,7 +457,7 @@ def add_note(case: Case, *, body: str, by: Any) -> Note:
     with transaction.atomic():
         note = Note.objects.create(case=case, author=by, body=body, created_at=clock.now())
         Mention.objects.bulk_create([Mention(note=note, user=u) for u in mentioned])
-        indexing.reindex(case)
+        indexing.reindex(case, keywords=False)
         audit.record(
             "case.note", actor=by, object_type="case", object_id=case.pk,
             summary=f"{case.number}: note added" + (f", mentioning {len(mentioned)}" if mentioned else ""),

@@ -10,6 +10,8 @@ corrected if not. Only the newest label of a case counts.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from itertools import islice
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -26,13 +28,17 @@ CUSTOMER_MESSAGES = 5
 MAX_TEXT = 4000
 
 
+def text_of(subject: str, inbound: Iterable[str]) -> str:
+    """What a case is about in the customer's words: the subject and their first messages."""
+    return "\n".join([subject, *islice(inbound, CUSTOMER_MESSAGES)])[:MAX_TEXT]
+
+
 def case_text(case: Case) -> str:
-    """What the case is about in the customer's words: the subject and their first messages."""
     bodies = (
         case.messages.filter(direction=Direction.INBOUND).order_by("sent_at", "pk")
         .values_list("body", flat=True)[:CUSTOMER_MESSAGES]
     )
-    return "\n".join([case.subject, *bodies])[:MAX_TEXT]
+    return text_of(case.subject, bodies)
 
 
 def suggest(text: str) -> dict[str, Prediction]:
