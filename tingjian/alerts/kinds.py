@@ -35,6 +35,11 @@ CATALOGUE: tuple[Kind, ...] = (
     Kind("sla.safety", _("Personal-safety case"), True),
     Kind("sla.safety_downgrade", _("A safety flag removal needs my approval"), True),
     Kind("sla.recomputed", _("Deadlines of a case were recomputed"), False),
+    Kind("radar.spike", _("Complaints are rising faster than usual (crisis radar)"), True),
+    Kind("radar.viral", _("A public complaint may spread (high viral risk)"), True),
+    Kind("surveys.low_score", _("A customer gave a low survey score"), True),
+    Kind("insights.published", _("Per-10,000 figures were published"), False),
+    Kind("insights.dispute", _("A branch disputed its per-10,000 figure"), True),
 )
 
 BY_CODE: dict[str, Kind] = {kind.code: kind for kind in CATALOGUE}

@@ -17,7 +17,10 @@ from tingjian.cases import api as cases_api
 from tingjian.cases import api_search
 from tingjian.channels import api as channels_api
 from tingjian.customers import api as customers_api
+from tingjian.insights import api as insights_api
 from tingjian.knowledge import api as knowledge_api
+from tingjian.radar import api as radar_api
+from tingjian.surveys import api as surveys_api
 
 from . import problems
 from .auth import BearerToken
@@ -59,3 +62,6 @@ api.add_router("/intake", channels_api.router, tags=["intake"])
 api.add_router("/alerts", alerts_api.router, tags=["alerts"])
 api.add_router("/knowledge", knowledge_api.router, tags=["knowledge"])
 api.add_router("/search", api_search.router, tags=["search"])
+api.add_router("/insights", insights_api.router, tags=["insights"])
+api.add_router("/radar", radar_api.router, tags=["radar"])
+api.add_router("/surveys", surveys_api.router, tags=["surveys"])

@@ -18,6 +18,8 @@ class Role(StrEnum):
     QA = "qa"
     MANAGER = "manager"
     EXECUTIVE = "executive"
+    # Public relations: watches the crisis radar and the public, unanswered posts.
+    PR = "pr"
     ADMIN = "admin"
     # Tingjian itself, acting on what arrives from channels (files messages, reopens a case
     # when its customer writes again). One service account holds it; it cannot log in.
@@ -30,6 +32,7 @@ ROLE_LABELS = {
     Role.QA: _("QA reviewer"),
     Role.MANAGER: _("Manager"),
     Role.EXECUTIVE: _("Executive"),
+    Role.PR: _("Public relations"),
     Role.ADMIN: _("Administrator"),
     Role.SYSTEM: _("Tingjian (automatic)"),
 }
@@ -40,6 +43,7 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "cases.view_case", "cases.add_case", "cases.change_case", "cases.add_message",
         "cases.add_note", "customers.view_customer", "customers.add_customer",
         "customers.change_customer", "sla.view_clock",
+        "radar.view_radar",
     },
     Role.STAFF: {
         "cases.view_case", "cases.change_case", "cases.add_note", "cases.add_message",
@@ -48,6 +52,7 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
     Role.QA: {
         "cases.view_case", "cases.view_all_cases", "cases.add_note", "cases.qa_review",
         "customers.view_customer", "sla.view_clock",
+        "insights.view_insights", "surveys.view_surveyanswer", "surveys.change_followup",
     },
     Role.MANAGER: {
         "cases.view_case", "cases.view_all_cases", "cases.add_case", "cases.change_case",
@@ -55,10 +60,16 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "cases.override_guards", "cases.close_as_spam", "customers.view_customer",
         "customers.add_customer", "customers.change_customer", "cases.approve_safety_downgrade",
         "sla.view_clock", "knowledge.change_article", "knowledge.change_replytemplate",
+        "insights.view_insights", "insights.manage_targets", "insights.change_denominator", "insights.dispute_rate", "radar.view_radar", "radar.receive_crisis_alerts", "surveys.view_surveyanswer", "surveys.change_followup", "reports.view_report", "reports.change_schedule",
     },
     Role.EXECUTIVE: {
         "cases.view_case", "cases.view_all_cases", "cases.add_note", "customers.view_customer",
         "sla.view_clock",
+        "insights.view_insights", "insights.publish_rates", "radar.view_radar", "radar.receive_crisis_alerts", "surveys.view_surveyanswer", "reports.view_report", "reports.change_schedule",
+    },
+    Role.PR: {
+        "cases.view_case", "cases.view_all_cases", "cases.add_note", "customers.view_customer",
+        "sla.view_clock", "insights.view_insights", "radar.view_radar", "radar.receive_crisis_alerts",
     },
     Role.ADMIN: {
         "cases.view_case", "cases.view_all_cases", "cases.add_case", "cases.change_case",
@@ -69,6 +80,7 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "sla.change_businesscalendar", "sla.view_businesscalendar", "sla.change_target",
         "sla.view_target", "sla.change_slasettings", "sla.view_clock",
         "knowledge.change_article", "knowledge.change_replytemplate", "textintel.change_domainword",
+        "insights.view_insights", "insights.manage_targets", "insights.change_denominator", "insights.publish_rates", "radar.view_radar", "surveys.view_surveyanswer", "reports.view_report", "reports.change_schedule",
     },
     Role.SYSTEM: {
         "cases.view_case", "cases.view_all_cases", "cases.add_case", "cases.change_case",

@@ -5,7 +5,7 @@ from django.views.i18n import set_language
 
 from tingjian.web.views import imports
 
-from . import knowledge_urls
+from . import insights_urls, knowledge_urls, radar_urls, reports_urls, surveys_urls
 from .views import (
     assist,
     case_detail,
@@ -105,3 +105,7 @@ urlpatterns = [
     path("channels/quarantine/<int:pk>/", channel_pages.quarantine_detail, name="channel-quarantined"),
 ]
 urlpatterns += knowledge_urls.urlpatterns
+urlpatterns += insights_urls.urlpatterns
+urlpatterns += radar_urls.urlpatterns
+urlpatterns += surveys_urls.urlpatterns
+urlpatterns += reports_urls.urlpatterns
