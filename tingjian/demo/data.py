@@ -117,6 +117,7 @@ USERS = [
     ("qa", ["qa", "staff"], ["qa-food-safety"], ["qa-food-safety"], "黃品瑜"),
     ("manager", ["manager"], ["cs", "store-ops", "logistics"], ["cs", "store-ops", "logistics"], "王建宏"),
     ("executive", ["executive"], [], [], "李振華"),
+    ("pr", ["pr"], ["pr"], ["pr"], "吳佩珊"),
     ("admin", ["admin"], [], [], "系統管理員"),
 ]
 

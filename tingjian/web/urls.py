@@ -5,7 +5,7 @@ from django.views.i18n import set_language
 
 from tingjian.web.views import imports
 
-from . import insights_urls, knowledge_urls, radar_urls, reports_urls, surveys_urls
+from . import diagnostics_urls, insights_urls, knowledge_urls, radar_urls, reports_urls, surveys_urls
 from .views import (
     assist,
     case_detail,
@@ -106,6 +106,7 @@ urlpatterns = [
 ]
 urlpatterns += knowledge_urls.urlpatterns
 urlpatterns += insights_urls.urlpatterns
+urlpatterns += diagnostics_urls.urlpatterns
 urlpatterns += radar_urls.urlpatterns
 urlpatterns += surveys_urls.urlpatterns
 urlpatterns += reports_urls.urlpatterns
