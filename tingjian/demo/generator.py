@@ -10,7 +10,8 @@ and this week's mostly open.
 
 It is a load of made-up past into a throw-away benchmark database, not a write path of the
 product (ARCHITECTURE rule 2 is about live cases; the command refuses to run with DEBUG
-off): no audit events, SLA clocks, QA sign-offs or notifications are made. What comes
+off): no audit events or notifications are made; SLA clocks, QA sign-offs and overrides
+come from ``generator_service``, simplified. What comes
 after still works: the case number sequence is advanced under the row lock
 ``cases.services`` takes, so ``open_case`` goes on numbering after the generated cases.
 
@@ -46,6 +47,7 @@ from tingjian.customers.models import Customer, Identity
 from . import generator_store as store
 from .generator_org import CategoryPlan, Labels, Org
 from .generator_people import People, Person
+from .generator_service import ServiceRecord
 from .generator_text import Dice, Slots, TextComposer
 from .generator_timeline import Arrival, Timeline
 
@@ -99,6 +101,9 @@ class GenerationResult:
     seconds: float
     first_case_id: int | None
     handles_redrawn: int
+    clocks: int = 0
+    reviews: int = 0
+    overrides: int = 0
 
 
 @dataclass(slots=True)
@@ -154,11 +159,13 @@ class Generator:
         self.links = store.Table(CaseLink, ("id", "from_case_id", "to_case_id", "kind", "created_at", "created_by_id"), now=now)
         self.messages = store.Table(Message, MESSAGE_COLUMNS, now=now)
         self.notes = store.Table(Note, ("id", "case_id", "author_id", "body", "created_at"), now=now)
-        self.tables = [self.customers, self.identities, self.cases, self.links, self.messages, self.notes]
+        self.service = ServiceRecord(self.rng, now=now, batch=batch, managers=self.org.managers, reviewers=self.org.reviewers)
+        own = [self.customers, self.identities, self.cases, self.links, self.messages, self.notes]
         self.ids = {
             t.name: store.IdAllocator(t.model, block)
-            for t, block in zip(self.tables, (batch, 2 * batch, batch, 256, 4 * batch, batch), strict=True)
+            for t, block in zip(own, (batch, 2 * batch, batch, 256, 4 * batch, batch), strict=True)
         }
+        self.tables = own + self.service.tables
         self.people = People(
             self.rng, self.text, self.org, customers=self.customers, identities=self.identities,
             customer_ids=self.ids[self.customers.name], identity_ids=self.ids[self.identities.name],
@@ -217,12 +224,13 @@ class Generator:
             cases=self.counts["cases"], customers=self.people.created, identities=self.people.identities_made,
             messages=self.counts["messages"], notes=self.counts["notes"], links=self.counts["links"],
             rows=rows, seconds=time.monotonic() - started, first_case_id=self.first_case_id,
-            handles_redrawn=self.redrawn,
+            handles_redrawn=self.redrawn, **self.service.counts,
         )
 
     def _make(self, chunk: list[Arrival]) -> None:
         for allocator in self.ids.values():
             allocator.start_batch()
+        self.service.start_batch()
         self.numbers.reserve(Counter(a.year for a in chunk))
         for arrival in chunk:
             self._case(arrival)
@@ -420,6 +428,7 @@ class Generator:
         last = max([row["updated_at"], *(row[c] for c in ("stage_entered_at", "closed_at") if row[c]), *(m.at for m in kept)])
         row["updated_at"] = last
         self.cases.add(_case_row(row))
+        self.service.add(row)
         self.counts["cases"] += 1
         platform = channel in PLATFORM_CHANNELS
         take = self.ids[self.messages.name].take

@@ -16,6 +16,7 @@ always allow), ``max(id) + 1`` elsewhere, taken inside the batch's write transac
 
 from __future__ import annotations
 
+import json
 import queue
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -59,10 +60,12 @@ class Table:
         self.tail = tuple(v for _c, v in rest)
         # SQLite and the others want naive UTC text for datetimes; psycopg takes them as they are.
         self.converters: list[Callable[[Any], Any] | None] = [None] * len(columns)
-        if connection.vendor != "postgresql":
-            for i, c in enumerate(columns):
-                if isinstance(fields[c], models.DateTimeField):
-                    self.converters[i] = _naive_utc_text
+        postgres = connection.vendor == "postgresql"
+        for i, c in enumerate(columns):
+            if isinstance(fields[c], models.JSONField):
+                self.converters[i] = _jsonb if postgres else json.dumps
+            elif not postgres and isinstance(fields[c], models.DateTimeField):
+                self.converters[i] = _naive_utc_text
         self.rows: list[tuple[Any, ...]] = []
         self.pg_types: list[int] | None = None  # column type oids for binary COPY, read once
 
@@ -75,6 +78,12 @@ _PLAIN = (str, int, float, Decimal, datetime)
 
 def _column(field: Any) -> str:
     return str(field.column)
+
+
+def _jsonb(value: Any) -> Any:
+    from psycopg.types.json import Jsonb
+
+    return Jsonb(value)
 
 
 def _naive_utc_text(value: datetime | None) -> str | None:
@@ -219,9 +228,15 @@ def _copy(cursor: Any, table: Table, rows: list[tuple[Any, ...]]) -> None:
         table.pg_types = [oids[c] for c in table.columns]
     sql = f"COPY {qn(table.name)} ({', '.join(qn(c) for c in table.columns)}) FROM STDIN (FORMAT BINARY)"
     tail = table.tail
+    idx = [(i, f) for i, f in enumerate(table.converters) if f is not None]
     with cursor.cursor.copy(sql) as copy:
         copy.set_types(table.pg_types)
         for row in rows:
+            if idx:
+                values = list(row)
+                for i, f in idx:
+                    values[i] = f(values[i])
+                row = tuple(values)
             copy.write_row(row + tail)
 
 

@@ -17,9 +17,19 @@ from django.db.models import Count, F, Q
 from django.test import override_settings
 
 from tingjian.cases import services as case_services
-from tingjian.cases.models import Case, CaseLink, CaseNumberSequence, Message, Note, Stage
+from tingjian.cases.models import (
+    Case,
+    CaseLink,
+    CaseNumberSequence,
+    Message,
+    Note,
+    Override,
+    QAReview,
+    Stage,
+)
 from tingjian.customers.models import Customer
 from tingjian.demo.generator import GenerationResult, generate
+from tingjian.sla.models import Clock
 
 pytestmark = pytest.mark.django_db
 
@@ -79,6 +89,24 @@ def test_a_case_is_closed_exactly_when_it_has_a_closing_time(generated: Generati
     assert resolved.exists()
     assert not resolved.filter(Q(root_cause__isnull=True) | Q(resolution_code="") | Q(first_response_at__isnull=True)).exists()
     assert set(Case.objects.filter(stage=Stage.CLOSED).values_list("close_reason", flat=True)) <= {"resolved", "duplicate", "spam"}
+
+
+def test_sla_clocks_agree_with_the_case_they_time(generated: GenerationResult) -> None:
+    assert generated.clocks == Clock.objects.count() > 0
+    for clock in Clock.objects.select_related("case"):
+        done = clock.case.first_response_at if clock.kind == "first_response" else clock.case.closed_at
+        assert clock.met_at == done
+        late = done > clock.due_at if done else clock.due_at <= NOW
+        assert (clock.breached_at is not None) == late, clock
+    assert Clock.objects.filter(breached_at__isnull=False).exists()
+    assert not Clock.objects.filter(case__close_reason__in=["spam", "duplicate"]).exists()
+
+
+def test_closed_cases_carry_a_qa_sign_off_and_a_few_were_overridden(generated: GenerationResult) -> None:
+    resolved = Case.objects.filter(stage=Stage.CLOSED, close_reason="resolved")
+    assert QAReview.objects.filter(case__in=resolved).values("case").distinct().count() == resolved.filter(qa_at__isnull=False).count()
+    assert generated.overrides == Override.objects.count() > 0
+    assert all(o.failed_guards == ["qa_signed"] for o in Override.objects.all())
 
 
 def test_old_cases_are_mostly_closed_and_recent_ones_mostly_open(generated: GenerationResult) -> None:

@@ -53,7 +53,8 @@ class Command(BaseCommand):
         result = generate(count, seed=options["seed"], days=days, batch=batch, progress=self._progress)
         self.stdout.write(
             f"Done: {result.cases:,} cases, {result.customers:,} customers, {result.identities:,} handles, "
-            f"{result.messages:,} messages, {result.notes:,} notes, {result.links:,} duplicate links — "
+            f"{result.messages:,} messages, {result.notes:,} notes, {result.links:,} duplicate links, "
+            f"{result.clocks:,} SLA clocks, {result.reviews:,} QA sign-offs, {result.overrides:,} overrides — "
             f"{result.rows:,} rows in {result.seconds:.1f} s ({result.rows / max(result.seconds, 1e-9):,.0f} rows/s, "
             f"{result.cases / max(result.seconds, 1e-9):,.0f} cases/s)."
         )
