@@ -13,7 +13,7 @@ PYTHON ?= $(shell for c in python3.14 python3.13 python3.12 python3 \
 	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; \
 	done)
 
-.PHONY: run test test-browser lint typecheck messages venv migrate demo clean serve
+.PHONY: run test test-browser lint typecheck messages fonts venv migrate demo clean serve
 
 $(BIN)/python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -44,7 +44,20 @@ messages: $(STAMP)
 	  exit 1; \
 	fi
 
-migrate: messages
+# The service reports' PDFs need a Chinese font (WeasyPrint uses the system's fonts). Installs
+# Debian's fonts-noto-cjk when it is missing and we may (root, apt-get); otherwise says how.
+fonts:
+	@if command -v fc-list >/dev/null 2>&1 && [ -n "$$(fc-list :lang=zh family 2>/dev/null)" ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" -eq 0 ]; then \
+	  echo "Installing fonts-noto-cjk (Chinese text in PDF reports)"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null \
+	    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; }; \
+	else \
+	  echo "note: no Chinese font found; PDF reports will show boxes for Chinese text."; \
+	  echo "      Install one: sudo apt-get install fonts-noto-cjk | brew install --cask font-noto-sans-cjk"; \
+	fi
+
+migrate: messages fonts
 	$(BIN)/tingjian migrate --no-input -v 0
 
 demo: migrate
@@ -62,7 +75,7 @@ run: demo
 	  $(BIN)/tingjian runserver 127.0.0.1:8000 & \
 	  wait -n
 
-test: messages
+test: messages fonts
 	$(BIN)/python -m pytest -q
 
 # pytest exits 5 when it collects nothing: that is a warning here, not a failure.
