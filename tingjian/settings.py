@@ -254,6 +254,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
+        # WeasyPrint narrates every layout step of a PDF report at INFO; fontTools its subsetting.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 
@@ -279,6 +282,16 @@ TINGJIAN_ACK_LINK_MAX_AGE = int(os.environ.get("TINGJIAN_ACK_LINK_MAX_AGE", str(
 TINGJIAN_WEBHOOK_MAX_BYTES = int(os.environ.get("TINGJIAN_WEBHOOK_MAX_BYTES", str(1024 * 1024)))
 # Largest mail fetched whole; the text of a larger one is kept, its attachments are not.
 TINGJIAN_EMAIL_MAX_BYTES = int(os.environ.get("TINGJIAN_EMAIL_MAX_BYTES", str(25 * 1024 * 1024)))
+# Minutes after a case closes before its satisfaction survey is sent (a reopen in between
+# postpones it).
+TINGJIAN_SURVEY_DELAY_MINUTES = int(os.environ.get("TINGJIAN_SURVEY_DELAY_MINUTES", "60"))
+# Crisis radar: a public complaint alerts at this viral-risk score (0–100); a spike needs at
+# least MIN_COUNT cases in the last hour and a Poisson tail probability at most ALPHA against
+# the same hour of the week over BASELINE_WEEKS weeks.
+TINGJIAN_RADAR_VIRAL_THRESHOLD = int(os.environ.get("TINGJIAN_RADAR_VIRAL_THRESHOLD", "70"))
+TINGJIAN_RADAR_BASELINE_WEEKS = int(os.environ.get("TINGJIAN_RADAR_BASELINE_WEEKS", "8"))
+TINGJIAN_RADAR_MIN_COUNT = int(os.environ.get("TINGJIAN_RADAR_MIN_COUNT", "5"))
+TINGJIAN_RADAR_ALPHA = float(os.environ.get("TINGJIAN_RADAR_ALPHA", "1e-5"))
 # Largest attachment downloaded from a platform or uploaded through the web form.
 TINGJIAN_ATTACHMENT_MAX_BYTES = int(os.environ.get("TINGJIAN_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 # Seconds an event may wait for its task before the sweep enqueues it again.

@@ -406,7 +406,9 @@ def record_reply(
     """
     permissions.ensure_can_view(by, case)
     permissions.ensure_perm(by, "cases.add_message", _("You may not reply to customers."))
-    if case.stage == Stage.CLOSED:
+    # Tingjian's own automatic messages (a survey invitation) may follow a closed case;
+    # people reopen it first.
+    if case.stage == Stage.CLOSED and not automatic:
         raise ValidationError(_("The case is closed; reopen it to reply."))
     body = _require_text(body, "body", max_length=MAX_BODY)
     channel = channel or case.origin_channel

@@ -184,6 +184,15 @@ def queue_acknowledgement(case_id: int, channel_id: int, identity_id: int) -> Me
     return _queue(case, target, body=text.replace("{case_number}", case.number), by=system_user(), automatic=True)
 
 
+def queue_automatic(case: Case, *, target: ReplyTarget, body: str) -> Message:
+    """A message Tingjian itself sends on the case's thread (a survey invitation), even on a
+    closed case: recorded as automatic (no first response, no SLA effect) and delivered like
+    a reply, with its retries. ``target`` is one of ``reply_targets(case)``."""
+    if target.channel is None or target.problem:
+        raise ValidationError({"target": target.problem or _("This place cannot be sent to.")})
+    return _queue(case, target, body=body, by=system_user(), automatic=True)
+
+
 def enqueue_delivery(delivery_id: int, *, run_after: datetime | None = None) -> None:
     from .tasks import deliver_reply
 
