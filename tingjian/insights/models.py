@@ -61,10 +61,17 @@ class RollupMark(models.Model):
 
 
 class DirtyDay(models.Model):
-    """A local day whose facts must be recomputed (queued by the sweep, cleared by the task)."""
+    """A local day whose facts must be recomputed (queued by the sweep, cleared by the task).
+
+    A worker claims a day by setting ``claimed_until`` with a conditional UPDATE, so two
+    workers never compute the same day; a claim that outlives its worker expires. If the day
+    is queued again while it is being computed (``queued_at`` moves), the row stays for the
+    next run.
+    """
 
     day = models.DateField(unique=True)
     queued_at = models.DateTimeField()
+    claimed_until = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return str(self.day)
@@ -90,9 +97,18 @@ class KpiTarget(models.Model):
         verbose_name = _("KPI target")
         verbose_name_plural = _("KPI targets")
         constraints = [
+            # One target per KPI and scope; three partial constraints because SQLite has no
+            # NULLS NOT DISTINCT.
             models.UniqueConstraint(
-                fields=["kpi", "branch", "department"], name="kpitarget_unique",
-                nulls_distinct=False,
+                fields=["kpi"], condition=models.Q(branch__isnull=True, department__isnull=True),
+                name="kpitarget_unique_company",
+            ),
+            models.UniqueConstraint(
+                fields=["kpi", "branch"], condition=models.Q(branch__isnull=False), name="kpitarget_unique_branch",
+            ),
+            models.UniqueConstraint(
+                fields=["kpi", "department"], condition=models.Q(department__isnull=False),
+                name="kpitarget_unique_department",
             ),
             models.CheckConstraint(
                 condition=models.Q(branch__isnull=True) | models.Q(department__isnull=True),

@@ -64,7 +64,7 @@ def to_xlsx(table: Table) -> bytes:
     sheet = book.create_sheet(title=(str(table.title) or table.name)[:31].translate(str.maketrans("[]:*?/\\", "_______")))
     sheet.append([str(column.label) for column in table.columns])
     for row in table.rows:
-        cells = []
+        cells: list[Any] = []
         for column, value in zip(table.columns, table.values(row), strict=True):
             if value is None:
                 cells.append(None)

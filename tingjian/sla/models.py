@@ -262,6 +262,9 @@ class Clock(models.Model):
                 name="sla_clock_open_due",
             ),
             models.Index(fields=["case", "kind"], name="sla_clock_case_kind"),
+            # The insights rollup counts clocks on the day they were met or breached.
+            models.Index(fields=["met_at"], condition=Q(met_at__isnull=False), name="sla_clock_met"),
+            models.Index(fields=["breached_at"], condition=Q(breached_at__isnull=False), name="sla_clock_breached"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(target_seconds__gt=0), name="sla_clock_target_positive"),
