@@ -60,7 +60,7 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "cases.override_guards", "cases.close_as_spam", "customers.view_customer",
         "customers.add_customer", "customers.change_customer", "cases.approve_safety_downgrade",
         "sla.view_clock", "knowledge.change_article", "knowledge.change_replytemplate",
-        "insights.view_insights", "insights.manage_targets", "insights.change_denominator", "insights.dispute_rate", "radar.view_radar", "radar.receive_crisis_alerts", "surveys.view_surveyanswer", "surveys.change_followup", "reports.view_report", "reports.change_schedule",
+        "insights.view_insights", "insights.manage_targets", "insights.change_denominator", "insights.publish_rates", "insights.dispute_rate", "radar.view_radar", "radar.receive_crisis_alerts", "surveys.view_surveyanswer", "surveys.change_followup", "reports.view_report", "reports.change_schedule",
     },
     Role.EXECUTIVE: {
         "cases.view_case", "cases.view_all_cases", "cases.add_note", "customers.view_customer",
