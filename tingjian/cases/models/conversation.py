@@ -48,7 +48,14 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["sent_at", "id"]
-        indexes = [models.Index(fields=["case", "sent_at"])]
+        indexes = [
+            models.Index(fields=["case", "sent_at"]),
+            # The crisis radar's "unanswered public posts", oldest first.
+            models.Index(
+                fields=["sent_at", "id"], condition=models.Q(is_public=True, direction="in"),
+                name="message_public_inbound",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["channel", "external_id"],
