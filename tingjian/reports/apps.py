@@ -6,3 +6,6 @@ class ReportsConfig(AppConfig):
     name = "tingjian.reports"
     label = "reports"
     verbose_name = _("Service reports")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 -- registers the CJK font check
