@@ -18,6 +18,7 @@ from tingjian.cases import api_search
 from tingjian.channels import api as channels_api
 from tingjian.customers import api as customers_api
 from tingjian.insights import api as insights_api
+from tingjian.insights import api_rates as insights_rates_api
 from tingjian.knowledge import api as knowledge_api
 from tingjian.radar import api as radar_api
 from tingjian.surveys import api as surveys_api
@@ -63,5 +64,7 @@ api.add_router("/alerts", alerts_api.router, tags=["alerts"])
 api.add_router("/knowledge", knowledge_api.router, tags=["knowledge"])
 api.add_router("/search", api_search.router, tags=["search"])
 api.add_router("/insights", insights_api.router, tags=["insights"])
+# Per-10,000 figures and the diagnostics tables, written beside the KPIs (insights.api_rates).
+api.add_router("/insights", insights_rates_api.router, tags=["insights"])
 api.add_router("/radar", radar_api.router, tags=["radar"])
 api.add_router("/surveys", surveys_api.router, tags=["surveys"])

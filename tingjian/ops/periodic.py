@@ -18,7 +18,11 @@ from django.tasks import task
 from tingjian import clock
 from tingjian.alerts import services as alert_services
 from tingjian.channels import pipeline
+from tingjian.insights import tasks as insights_tasks
+from tingjian.radar import services as radar_services
+from tingjian.reports import services as report_services
 from tingjian.sla import timers as sla_timers
+from tingjian.surveys import services as survey_services
 
 from .models import Heartbeat
 
@@ -33,7 +37,11 @@ def run_periodic_work() -> str:
     """What happens each minute: each app's periodic work, collected here. One app's failure
     does not keep the others from running."""
     results = []
-    for work in (pipeline.periodic_work, sla_timers.periodic_work, alert_services.periodic_work, prune_task_results):
+    for work in (
+        pipeline.periodic_work, sla_timers.periodic_work, alert_services.periodic_work,
+        survey_services.periodic_work, insights_tasks.periodic_work, radar_services.periodic_work,
+        report_services.periodic_work, prune_task_results,
+    ):
         try:
             results.append(work())
         except Exception:

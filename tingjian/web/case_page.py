@@ -21,6 +21,7 @@ from tingjian.cases.workflow import TransitionOption, available_transitions, pol
 from tingjian.channels.outbound import reply_targets
 from tingjian.customers import selectors as customer_selectors
 from tingjian.sla import selectors as sla_selectors
+from tingjian.surveys import selectors as survey_selectors
 
 from .forms import CaseEditForm, NoteForm, ReplyForm, SafetyDowngradeRequestForm, WaitingForm
 from .sla_display import clock_rows
@@ -213,6 +214,7 @@ def case_page_context(
             user.has_perm("cases.approve_compensation") and case.is_open
             and case.compensation_amount is not None and case.compensation_approved_by_id is None
         ),
+        "survey": survey_selectors.survey_for_case(case),
         "refusal": refusal,
         "posted": posted or {},
         "override_warning": _(

@@ -5,12 +5,20 @@ from django.views.i18n import set_language
 
 from tingjian.web.views import imports
 
-from . import diagnostics_urls, insights_urls, knowledge_urls, radar_urls, reports_urls, surveys_urls
+from . import (
+    diagnostics_urls,
+    insights_urls,
+    knowledge_urls,
+    radar_urls,
+    reports_urls,
+    surveys_urls,
+)
 from .views import (
     assist,
     case_detail,
     cases,
     customers,
+    dashboard,
     dictionary,
     notifications,
     search,
@@ -23,6 +31,8 @@ app_name = "web"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="web:case-list", permanent=False), name="home"),
     path("cases/", cases.case_list, name="case-list"),
+    # The manager dashboard (insights.view_insights); the other insights pages are in insights_urls.
+    path("insights/", dashboard.dashboard, name="insights-dashboard"),
     path("search/", search.search_page, name="search"),
     path("search/suggest/", search.suggest, name="search-suggest"),
     # Administrators' domain dictionary (textintel.change_domainword).

@@ -24,7 +24,10 @@ from tingjian.org.roles import Role, role_names
 
 pytestmark = pytest.mark.django_db
 
-ROLE_USERS = {"agent": "agent", "agent2": "agent", "staff": "staff", "qa": "qa", "manager": "manager", "executive": "executive", "admin": "admin"}
+ROLE_USERS = {
+    "agent": "agent", "agent2": "agent", "staff": "staff", "qa": "qa", "manager": "manager", "executive": "executive",
+    "pr": "pr", "admin": "admin",
+}
 # `qa` is also 品保 staff, so a newcomer can try approving their own case and be refused.
 EXTRA_ROLES = {"qa": {"staff"}}
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from tingjian import clock
 from tingjian.alerts import links, services
+from tingjian.alerts.kinds import CATALOGUE
 from tingjian.alerts.models import (
     DeliveryStatus,
     Notification,
@@ -205,7 +206,7 @@ def test_the_preferences_page_lists_every_kind_with_its_default(client_for: Clie
     form = response.context["form"]
     assert form["email__case.assigned"].value() is True
     assert form["email__sla.recomputed"].value() is False
-    assert len(form.email_fields()) == 13
+    assert len(form.email_fields()) == len(CATALOGUE)
 
 
 def test_saving_preferences(client_for: ClientFor, users: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Count, Q
 
@@ -15,6 +16,7 @@ from tingjian.cases.models import Case, Stage
 from tingjian.customers.models import Customer
 from tingjian.demo import builder, data
 from tingjian.demo.channels import build_channels
+from tingjian.demo.insights import build_insights
 
 _STAGE_ZH = {"intake": "受理", "investigation": "調查", "response": "回應", "qa": "品保", "closed": "結案"}
 
@@ -27,6 +29,11 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=90, help="spread the cases over this many past days (default 90)")
         parser.add_argument("--seed", type=int, default=2026, help="random seed; the same seed gives the same demo")
         parser.add_argument("--force", action="store_true", help="run even with TINGJIAN_DEBUG off (never in production)")
+        parser.add_argument(
+            "--burst", action="store_true",
+            help="then file a burst of 異物 (foreign object) complaints at one branch, so the crisis radar alerts "
+                 "(the same as `tingjian radar burst`)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG and not options["force"]:
@@ -53,8 +60,17 @@ class Command(BaseCommand):
             "Channels (sandboxes: replies are marked sent without calling the platform): "
             + ", ".join(f"{c.kind}/{c.name}" for c in channels)
         )
+        made = build_insights(users, seed=options["seed"])
+        if any(made.values()):
+            self.stdout.write(
+                f"Insights: {made['answers']} survey answers, {made['targets']} KPI targets, "
+                f"{made['denominators']} branch denominators, {made['schedules']} report schedules, "
+                f"{made['reports']} weekly report mailed to the manager; KPI rollup rebuilt."
+            )
         self._summary()
         self._logins()
+        if options["burst"]:
+            call_command("radar", "burst", "--force", stdout=self.stdout, stderr=self.stderr)
 
     def _summary(self) -> None:
         by_stage: dict[str, dict[str, Any]] = {
