@@ -29,6 +29,7 @@ from .drill import (
     drill_cases,
     ensure_can_view_insights,
 )
+from .facts import reading_once
 from .kpi_rows import (
     STEPS,
     KpiRow,
@@ -46,6 +47,6 @@ __all__ = [
     "DIMENSIONS", "EMPTY", "MOVER_DIMENSIONS", "PRESETS", "SPLITS", "STEPS", "VIEW_PERMISSION", "WEEKDAYS",
     "DrillError", "HeatmapGrid", "KpiRow", "Mover", "PeriodError", "PeriodInFuture", "Slice", "TargetView", "Trend",
     "TrendPoint", "auto_step", "breakdown", "cases_table", "drill_cases", "ensure_can_view_insights", "format_change",
-    "format_duration", "format_value", "heatmap", "heatmap_table", "kpi_rows_table", "kpi_table", "kpi_value",
+    "format_duration", "format_value", "heatmap", "reading_once", "heatmap_table", "kpi_rows_table", "kpi_table", "kpi_value",
     "movers", "preset", "series", "series_many", "slice_from_params", "targets_for", "today", "trend",
 ]

@@ -4,7 +4,9 @@ a dimension), and the labels of the ids they carry. Never reads cases."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from typing import Any
 
@@ -16,6 +18,19 @@ from ..models import ALL, ALL_CHANNELS, NONE, DayFacts
 from .period import Slice
 
 COLUMNS = ("branch", "department", "channel")
+
+# Within ``reading_once()`` (a page that shows several numbers of one slice: the dashboard),
+# the same rows are read from the database once. Readers never change the rows they get.
+_read: ContextVar[dict[Any, list[tuple[date, Any, dict[str, Any]]]] | None] = ContextVar("insights_rows", default=None)
+
+
+@contextmanager
+def reading_once() -> Iterator[None]:
+    token = _read.set({})
+    try:
+        yield
+    finally:
+        _read.reset(token)
 
 
 def _column_filter(slice: Slice, column: str, split: bool) -> Q:
@@ -36,6 +51,16 @@ def day_rows(
     matters when a dimension is split: a month by branch is hundreds of rows."""
     if by and by not in COLUMNS:
         raise ValueError(f"unknown column {by}")
+    memo = _read.get()
+    if memo is not None:
+        key = (slice, by, keys)
+        if key not in memo:
+            memo[key] = _day_rows(slice, by, keys)
+        return memo[key]
+    return _day_rows(slice, by, keys)
+
+
+def _day_rows(slice: Slice, by: str, keys: tuple[str, ...]) -> list[tuple[date, Any, dict[str, Any]]]:
     q = Q(day__gte=slice.start, day__lte=slice.end)
     for column in COLUMNS:
         q &= _column_filter(slice, column, split=(column == by))

@@ -24,6 +24,7 @@ from tingjian.insights.selectors import (
     kpi_rows_table,
     kpi_table,
     movers,
+    reading_once,
     series_many,
 )
 from tingjian.insights.tables import Table
@@ -82,6 +83,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     hours = [f"{h:02d}" for h in range(24)]
 
     def compute(slice: Slice) -> dict[str, Any]:
+        with reading_once():  # the KPI table and the sparklines read the same days
+            return _compute(slice)
+
+    def _compute(slice: Slice) -> dict[str, Any]:
         rows = kpi_table(slice)
         grids = heatmap(slice)
         at_risk_count, at_risk = _at_risk(request.user, slice)
