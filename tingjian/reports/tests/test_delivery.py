@@ -12,7 +12,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.utils import translation
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 from django_tasks_db.models import DBTaskResult, get_date_max
 from pypdf import PdfReader
 
@@ -206,4 +208,7 @@ def test_a_stopped_schedule_does_not_send_a_waiting_delivery(
     services.deactivate_schedule(weekly, by=users["manager"])
     run_queued()
     assert mail.outbox == []
-    assert Delivery.objects.get().error == "The schedule was stopped before the report was sent."
+    # Recorded in the report's language (the schedule's: 繁體中文 here).
+    with translation.override(weekly.language or "zh-hant"):
+        expected = gettext("The schedule was stopped before the report was sent.")
+    assert Delivery.objects.get().error == expected

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from tingjian.insights import charts, kpis
@@ -82,7 +83,7 @@ def _trend_extra(request: HttpRequest) -> list[dict[str, Any]]:
         {"name": "kpi", "label": _("KPI"), "value": request.GET.get("kpi", "opened"),
          "choices": [(code, str(kpis.CATALOGUE[code].label)) for code in TREND_KPIS]},
         {"name": "step", "label": _("Step"), "value": request.GET.get("step", ""),
-         "choices": [("", _("Automatic")), ("day", _("Day")), ("week", _("Week")), ("month", _("Month"))]},
+         "choices": [("", _("Automatic")), ("day", pgettext("chart step", "Day")), ("week", pgettext("chart step", "Week")), ("month", pgettext("chart step", "Month"))]},
     ]
 
 
