@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from tingjian.cases.models import ChannelKind
 from tingjian.insights import diagnostics
 from tingjian.insights.diagnostics import early_warning as survey_module
 from tingjian.insights.diagnostics import hidden_causes as cooccurrence_module
@@ -29,18 +28,13 @@ from tingjian.insights.selectors import (
     PeriodError,
     Slice,
     ensure_can_view_insights,
-    slice_from_params,
 )
 from tingjian.insights.tables import Table, export
-from tingjian.org import selectors as org
+
+from .insights import common
 
 DEFAULT_PERIOD = "last_30_days"
 PER_PAGE = 50
-PERIODS = (
-    ("this_week", gettext_lazy("This week")), ("last_week", gettext_lazy("Last week")),
-    ("this_month", gettext_lazy("This month")), ("last_month", gettext_lazy("Last month")),
-    ("last_30_days", gettext_lazy("Last 30 days")), ("custom", gettext_lazy("Custom")),
-)
 PAGES = (
     ("cooccurrence", "web:diagnostics-cooccurrence", gettext_lazy("Hidden causes")),
     ("recurrence", "web:diagnostics-recurrence", gettext_lazy("Recurrence")),
@@ -54,27 +48,11 @@ class BadParameters(Exception):
 
 
 def _filters(request: HttpRequest, slice: Slice | None, extra: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """What the filter bar shows: the period and the shared filters, then the page's own."""
-    params = request.GET
-    return {
-        "period": params.get("period") or ("custom" if params.get("start") else DEFAULT_PERIOD),
-        "periods": PERIODS,
-        "start": slice.start.isoformat() if slice else params.get("start", ""),
-        "end": slice.end.isoformat() if slice else params.get("end", ""),
-        "branch": str(slice.branch) if slice and slice.branch is not None else "",
-        "department": str(slice.department) if slice and slice.department is not None else "",
-        "channel": slice.channel if slice else "",
-        "branches": [(str(b.pk), b.label) for b in org.active_branches().order_by("code")],
-        "departments": [(str(d.pk), d.label) for d in org.active_departments().order_by("code")],
-        "channels": list(ChannelKind.choices),
-        "extra": extra or [],
-    }
+    return common.filters(request, slice, extra, default=DEFAULT_PERIOD)
 
 
 def _slice(request: HttpRequest) -> Slice:
-    slice = slice_from_params(request.GET, default=DEFAULT_PERIOD)
-    slice.ensure_not_future()
-    return slice
+    return common.read_slice(request, default=DEFAULT_PERIOD)
 
 
 def _nav(section: str) -> list[tuple[str, str, bool]]:

@@ -50,11 +50,14 @@ def choice(request: HttpRequest, key: str, allowed: tuple[str, ...], default: st
     return value
 
 
-def filters(request: HttpRequest, slice: Slice | None, extra: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def filters(
+    request: HttpRequest, slice: Slice | None, extra: list[dict[str, Any]] | None = None, *,
+    default: str = DEFAULT_PERIOD,
+) -> dict[str, Any]:
     """What the filter bar shows: the period and the shared filters, then the page's own."""
     params = request.GET
     return {
-        "period": params.get("period") or ("custom" if params.get("start") else DEFAULT_PERIOD),
+        "period": params.get("period") or ("custom" if params.get("start") else default),
         "periods": PERIODS,
         "start": slice.start.isoformat() if slice else params.get("start", ""),
         "end": slice.end.isoformat() if slice else params.get("end", ""),
@@ -68,8 +71,8 @@ def filters(request: HttpRequest, slice: Slice | None, extra: list[dict[str, Any
     }
 
 
-def read_slice(request: HttpRequest) -> Slice:
-    slice = slice_from_params(request.GET, default=DEFAULT_PERIOD)
+def read_slice(request: HttpRequest, *, default: str = DEFAULT_PERIOD) -> Slice:
+    slice = slice_from_params(request.GET, default=default)
     slice.ensure_not_future()
     return slice
 
