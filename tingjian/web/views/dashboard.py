@@ -87,7 +87,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             return _compute(slice)
 
     def _compute(slice: Slice) -> dict[str, Any]:
-        rows = kpi_table(slice)
+        rows = kpi_table(slice, last_year=False)
         grids = heatmap(slice)
         at_risk_count, at_risk = _at_risk(request.user, slice)
         return {
