@@ -9,18 +9,9 @@ from typing import Any
 
 from django.contrib import admin
 
+from tingjian.readonly_admin import ReadOnlyAdmin
+
 from .models import Case, CaseLink, Message, Note, Override, PolicyVersion, QAReview
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
 
 
 class MessageInline(admin.TabularInline):

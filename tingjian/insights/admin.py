@@ -5,22 +5,12 @@ figures through ``insights.rates``; the rollup is derived data that ``tingjian i
 rebuild`` recomputes. So every model is read-only here.
 """
 
-from typing import Any
 
 from django.contrib import admin
 
+from tingjian.readonly_admin import ReadOnlyAdmin
+
 from .models import DayFacts, Denominator, DirtyDay, Dispute, KpiTarget, Publication, RollupMark
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(DayFacts)

@@ -5,22 +5,12 @@ which validate them and tell the tokenizer; labels and models come from ``learni
 model's parameters (thousands of numbers) are left out of the pages.
 """
 
-from typing import Any
 
 from django.contrib import admin
 
+from tingjian.readonly_admin import ReadOnlyAdmin
+
 from .models import DomainWord, TrainedModel, TrainingExample
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(DomainWord)
