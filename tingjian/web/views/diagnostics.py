@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -29,9 +29,10 @@ from tingjian.insights.selectors import (
     Slice,
     ensure_can_view_insights,
 )
-from tingjian.insights.tables import Table, export
+from tingjian.insights.tables import Table
 
 from .insights import common
+from .insights.common import BadParameters
 
 DEFAULT_PERIOD = "last_30_days"
 PER_PAGE = 50
@@ -43,53 +44,15 @@ PAGES = (
 )
 
 
-class BadParameters(Exception):
-    """The page's own parameters (N days, thresholds) are out of range; the message is for people."""
-
-
-def _filters(request: HttpRequest, slice: Slice | None, extra: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    return common.filters(request, slice, extra, default=DEFAULT_PERIOD)
-
-
-def _slice(request: HttpRequest) -> Slice:
-    return common.read_slice(request, default=DEFAULT_PERIOD)
-
-
-def _nav(section: str) -> list[tuple[str, str, bool]]:
-    return [(str(label), reverse(name), key == section) for key, name, label in PAGES]
-
-
 def _page(
     request: HttpRequest, section: str, template: str, compute: Callable[[Slice], dict[str, Any]],
     tables: dict[str, Callable[[dict[str, Any]], Table]], extra: Callable[[], list[dict[str, Any]]] = list,
 ) -> HttpResponse:
-    """Render a diagnostics page, or export one of its tables."""
-    ensure_can_view_insights(request.user)
-    error = ""
-    slice: Slice | None = None
-    data: dict[str, Any] = {}
-    try:
-        slice = _slice(request)
-        data = compute(slice)
-    except (PeriodError, BadParameters, ValueError) as exc:
-        error = str(exc)
-    fmt = request.GET.get("export", "")
-    if fmt and not error:
-        maker = tables.get(request.GET.get("table", ""))
-        if maker is None or fmt not in ("csv", "xlsx"):
-            raise Http404(_("No such table or format."))
-        content, content_type, filename = export(maker(data), fmt)
-        response = HttpResponse(content, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
-    query = request.GET.copy()
-    for key in ("export", "table"):
-        query.pop(key, None)
-    context = {
-        "section": section, "nav": _nav(section), "error": error, "slice": slice,
-        "filters": _filters(request, slice, extra()), "query": query.urlencode(), **data,
-    }
-    return render(request, template, context, status=400 if error else 200)
+    """A diagnostics page: the insights pages' own, with this section's navigation and period."""
+    return common.page(
+        request, section, template, compute, lambda data: {name: make(data) for name, make in tables.items()},
+        extra, default_period=DEFAULT_PERIOD, pages=PAGES,
+    )
 
 
 def _int(request: HttpRequest, key: str, **bounds: int) -> int:
@@ -137,7 +100,7 @@ def index(request: HttpRequest) -> HttpResponse:
         (_("Why does it recur?"), [(_("Recurrence"), link("web:diagnostics-recurrence"))]),
     ]
     questions = [(q, [(label, url) for label, url in links if url]) for q, links in questions]
-    return render(request, "web/diagnostics/index.html", {"questions": questions, "nav": _nav("")})
+    return render(request, "web/diagnostics/index.html", {"questions": questions, "nav": common.nav("", PAGES)})
 
 
 # ------------------------------------------------------------------------- the diagnostics
@@ -230,10 +193,10 @@ def evidence_page(request: HttpRequest) -> HttpResponse:
     try:
         cases, sentence = diagnostics.evidence_cases(request.GET, user=request.user)
     except (PeriodError, ValueError) as exc:
-        return render(request, "web/diagnostics/cases.html", {"error": str(exc), "nav": _nav("")}, status=400)
+        return render(request, "web/diagnostics/cases.html", {"error": str(exc), "nav": common.nav("", PAGES)}, status=400)
     page = Paginator(cases, PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "web/diagnostics/cases.html", {
-        "page": page, "cases": list(page.object_list), "sentence": sentence, "query": query.urlencode(), "nav": _nav(""),
+        "page": page, "cases": list(page.object_list), "sentence": sentence, "query": query.urlencode(), "nav": common.nav("", PAGES),
     })

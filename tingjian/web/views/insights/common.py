@@ -77,8 +77,8 @@ def read_slice(request: HttpRequest, *, default: str = DEFAULT_PERIOD) -> Slice:
     return slice
 
 
-def nav(section: str) -> list[tuple[str, str, bool]]:
-    return [(str(label), reverse(name), key == section) for key, name, label in PAGES]
+def nav(section: str, pages: tuple[tuple[str, str, Any], ...] = PAGES) -> list[tuple[str, str, bool]]:
+    return [(str(label), reverse(name), key == section) for key, name, label in pages]
 
 
 def export_response(table: Table, fmt: str) -> HttpResponse:
@@ -93,15 +93,17 @@ def export_response(table: Table, fmt: str) -> HttpResponse:
 def page(
     request: HttpRequest, section: str, template: str, compute: Callable[[Slice], dict[str, Any]],
     tables: Callable[[dict[str, Any]], dict[str, Table]], extra: Callable[[], list[dict[str, Any]]] = list,
+    *, default_period: str = DEFAULT_PERIOD, pages: tuple[tuple[str, str, Any], ...] = PAGES,
 ) -> HttpResponse:
     """Render an insights page — or, with ``?export=csv|xlsx&table=…``, send one of its tables.
-    Parameters that make no sense show as a message with status 400 and nothing else."""
+    Parameters that make no sense show as a message with status 400 and nothing else.
+    ``pages`` is the sub-navigation the page belongs to (the insights pages or the diagnostics)."""
     ensure_can_view_insights(request.user)
     error = ""
     slice: Slice | None = None
     data: dict[str, Any] = {}
     try:
-        slice = read_slice(request)
+        slice = read_slice(request, default=default_period)
         data = compute(slice)
     except (PeriodError, BadParameters, ValueError) as exc:
         error = str(exc)
@@ -115,7 +117,7 @@ def page(
     for key in ("export", "table", "page"):
         query.pop(key, None)
     context = {
-        "section": section, "nav": nav(section), "error": error, "slice": slice,
-        "filters": filters(request, slice, extra()), "query": query.urlencode(), **data,
+        "section": section, "nav": nav(section, pages), "error": error, "slice": slice,
+        "filters": filters(request, slice, extra(), default=default_period), "query": query.urlencode(), **data,
     }
     return render(request, template, context, status=400 if error else 200)
