@@ -19,8 +19,10 @@ def pdf_text(content: bytes) -> str:
     return "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
 
-@pytest.mark.skipif(not render.has_cjk_font(), reason="fonts-noto-cjk is not installed")
 def test_pdf_of_a_chinese_report_contains_the_chinese_text(snapshot: Snapshot) -> None:
+    # `make test` installs the font (`make fonts`); without one the PDF would show boxes, which
+    # is exactly what this test is here to catch, so it fails rather than skips.
+    assert render.has_cjk_font(), "no Chinese font: run `make fonts` (Debian: apt-get install fonts-noto-cjk)"
     content = render.pdf(render.html(snapshot(language="zh-hant")))
     assert content.startswith(b"%PDF")
     text = pdf_text(content)
